@@ -1,0 +1,921 @@
+"""The only Streamlit glue: cached connection, cursor per operation, URL-bound filters, loaders.
+
+Loaders are ``st.cache_data`` functions keyed by a frozen :class:`Filters` and the warehouse's
+``data_version``; each opens its own cursor, builds Ibis expressions from ``metrics`` and brings
+back small pandas frames. Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import logging
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
+
+import ibis
+import pandas as pd
+import streamlit as st
+
+import i18n
+from metrics import _time
+
+log = logging.getLogger(__name__)
+
+TABLE_NAMES = ("payments", "clients", "managers", "interactions", "nps_responses")
+GRAINS = ("month", "week")
+FILTER_KEYS = ("filter_start", "filter_end", "filter_grain", "filter_team", "filter_manager", "filter_segment")
+
+
+# ---------------------------------------------------------------- settings and filters
+
+@dataclass(frozen=True)
+class Settings:
+    """Deployment settings: ``[settings]`` in .streamlit/secrets.toml, else ``DASHBOARD_*`` env."""
+
+    currency: str = "RUB"
+    sla_minutes: tuple[tuple[str, float], ...] = ()  # (channel, minutes) over metrics' defaults
+    churn_after_days: int = 90
+    no_contact_days: int = 30
+    revenue_drop: float = 0.30
+    default_margin_rate: float | None = None  # fills a missing cost (margin marked estimated)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Everything a loader's result depends on besides the data. ``end`` is exclusive."""
+
+    start: dt.date
+    end: dt.date
+    grain: str = "month"
+    teams: tuple[str, ...] = ()
+    managers: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    lang: str = "en"
+    currency: str = "RUB"
+
+    def previous(self) -> Filters:
+        """The same filters over the window of the same length just before this one."""
+        length = self.end - self.start
+        return Filters(self.start - length, self.start, self.grain, self.teams, self.managers,
+                       self.segments, self.lang, self.currency)
+
+
+@dataclass(frozen=True)
+class DataOptions:
+    """What the sidebar needs: the data's date bounds and the values to filter by."""
+
+    is_empty: bool
+    first_day: dt.date | None
+    last_day: dt.date | None
+    teams: tuple[str, ...]
+    managers: tuple[str, ...]
+    segments: tuple[str, ...]
+
+
+def _secret_settings() -> dict:
+    try:
+        return dict(st.secrets.get("settings", {}))
+    except Exception:  # no secrets.toml at all: Streamlit raises its own not-found error
+        return {}
+
+
+def get_settings() -> Settings:
+    """Settings from secrets, then env (``DASHBOARD_CHURN_AFTER_DAYS`` …), then defaults.
+
+    ``sla_minutes`` is a table in secrets (``[settings.sla_minutes] call = 1``) or
+    ``DASHBOARD_SLA_MINUTES="call=1,email=240"`` in the environment.
+    """
+    secret = _secret_settings()
+    values = {}
+    for f in fields(Settings):
+        raw = secret.get(f.name, os.environ.get(f"DASHBOARD_{f.name.upper()}"))
+        if raw is None:
+            continue
+        if f.name == "sla_minutes":
+            pairs = raw.items() if hasattr(raw, "items") else (
+                item.split("=", 1) for item in str(raw).split(",") if "=" in item)
+            values[f.name] = tuple(sorted((str(k).strip(), float(v)) for k, v in pairs))
+        else:
+            values[f.name] = float(raw) if f.default is None else type(f.default)(raw)
+    return Settings(**values)
+
+
+def sla_minutes(settings: Settings) -> dict[str, float]:
+    """The SLA per channel in force: metrics' defaults with the settings' overrides."""
+    from metrics import service
+
+    return dict(service.ServiceSettings().with_overrides(dict(settings.sla_minutes)).sla_minutes)
+
+
+# ---------------------------------------------------------------- connection
+
+@st.cache_resource(show_spinner=False)
+def get_connection(path: str | None = None):
+    """One shared DuckDB connection per database file (default: ``$DASHBOARD_DB``)."""
+    from warehouse import connection
+
+    return connection.connect(path or connection.default_db_path())
+
+
+def db_path() -> str:
+    from warehouse import connection
+
+    return str(connection.default_db_path())
+
+
+@contextlib.contextmanager
+def cursor(path: str | None = None) -> Iterator:
+    """A fresh cursor of the shared connection to ``path`` (default: $DASHBOARD_DB) for one
+    operation, always closed (closing rolls back an open transaction)."""
+    cur = get_connection(path or db_path()).cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
+@dataclass(frozen=True)
+class DataVersion:
+    """Which database and which state of it: the data part of every loader's cache key."""
+
+    db_path: str
+    number: int
+
+
+def data_version() -> DataVersion:
+    """warehouse.connection.data_version of the configured database (grows on import/undo)."""
+    from warehouse import connection
+
+    path = db_path()
+    with cursor(path) as cur:
+        return DataVersion(path, connection.data_version(cur))
+
+
+def _ibis_tables(cur) -> tuple:
+    """(Ibis backend over ``cur``, {metric argument name: table}) with nullable column types.
+
+    The schema's NOT NULL columns come through Ibis as non-nullable types, and Ibis refuses a
+    union of a non-nullable and a nullable column; metrics are written against nullable types.
+    """
+    backend = ibis.duckdb.from_connection(cur)
+    tables = {}
+    for name in TABLE_NAMES:
+        table = backend.table(name)
+        tables[name] = table.select(**{
+            column: table[column].cast(dtype.copy(nullable=True))
+            for column, dtype in table.schema().items()
+        })
+    tables["nps"] = tables.pop("nps_responses")
+    return backend, tables
+
+
+@contextlib.contextmanager
+def scoped_tables(filters: Filters, version: DataVersion) -> Iterator[tuple]:
+    """(backend, tables) of the versioned database, restricted to the filters' scope."""
+    from metrics import scope
+
+    with cursor(version.db_path) as cur:
+        backend, tables = _ibis_tables(cur)
+        yield backend, scope.apply_filters(
+            tables, teams=filters.teams, managers=filters.managers, segments=filters.segments
+        )
+
+
+def _window(filters: Filters) -> _time.Window:
+    return _time.Window(filters.start, filters.end)
+
+
+def _before_end(payments, filters: Filters):
+    """payments up to the window's end (cohorts need the history before ``start``)."""
+    return payments.filter(payments.paid_at < _time.ts_literal(filters.end))
+
+
+def _in_window(table, column: str, filters: Filters):
+    return table.filter(_time.in_window(table[column], _window(filters)))
+
+
+# ---------------------------------------------------------------- sidebar state
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def load_options(version: DataVersion) -> DataOptions:
+    """Date bounds of the payments and the distinct teams, managers, segments."""
+    with cursor(version.db_path) as cur:
+        first, last, count = cur.execute(
+            "SELECT min(paid_at), max(paid_at), count(*) FROM payments"
+        ).fetchone()
+        teams = cur.execute(
+            "SELECT DISTINCT team FROM managers WHERE team IS NOT NULL ORDER BY 1").fetchall()
+        managers = cur.execute(
+            "SELECT DISTINCT manager FROM (SELECT manager FROM managers UNION "
+            "SELECT manager FROM clients) WHERE manager IS NOT NULL ORDER BY 1").fetchall()
+        segments = cur.execute(
+            "SELECT DISTINCT segment FROM clients WHERE segment IS NOT NULL ORDER BY 1").fetchall()
+    return DataOptions(
+        is_empty=count == 0,
+        first_day=first.date() if first else None,
+        last_day=last.date() if last else None,
+        teams=tuple(r[0] for r in teams),
+        managers=tuple(r[0] for r in managers),
+        segments=tuple(r[0] for r in segments),
+    )
+
+
+def default_range(options: DataOptions) -> tuple[dt.date, dt.date]:
+    """The last 12 calendar months of data: (first day, last day inclusive)."""
+    last = options.last_day or dt.date.today()
+    start = _time.shift_period(last, "month", -11)
+    if options.first_day and start < options.first_day:
+        start = options.first_day
+    return start, last
+
+
+def url_choice(container, label: str, options: list[str], default: str, key: str,
+               format_func) -> str:
+    """A segmented control whose *code* lives in the URL (``?key=code``).
+
+    ``bind="query-params"`` stores the formatted (translated) label in the URL, which would
+    make a link depend on the viewer's language; here the URL holds the code.
+    """
+    from_url = st.query_params.get(key)
+    if key not in st.session_state:
+        st.session_state[key] = from_url if from_url in options else default
+    value = container.segmented_control(label, options=options, key=key, format_func=format_func,
+                                        persist_state="session") or default
+    if value == default:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = value
+    return value
+
+
+def language_switch() -> str:
+    """The sidebar language switch: ``?lang=ru``, else the browser's locale."""
+    detected = i18n.detect_lang(st.context.locale)
+    chosen = st.session_state.get("lang") or st.query_params.get("lang")
+    lang = chosen if chosen in i18n.LANGS else detected
+    return url_choice(st.sidebar, i18n.t("app.language", lang), list(i18n.LANGS), detected, "lang",
+                      lambda code: i18n.t(f"lang.{code}", code))
+
+
+def sidebar_filters(options: DataOptions, lang: str, settings: Settings) -> Filters:
+    """Date range, grain, team, manager, segment: sidebar widgets bound to the URL."""
+    t = i18n.t
+    first_day, last_day = default_range(options)
+    lo = options.first_day or first_day
+    hi = options.last_day or last_day
+    side = st.sidebar
+    side.subheader(t("filters.title", lang))
+    start = side.date_input(t("filters.start", lang), value=first_day, min_value=lo, max_value=hi,
+                             key="filter_start", bind="query-params", format=_date_format(lang))
+    end_inclusive = side.date_input(t("filters.end", lang), value=last_day, min_value=lo,
+                                     max_value=hi, key="filter_end", bind="query-params",
+                                     format=_date_format(lang))
+    grain = url_choice(side, t("filters.grain", lang), list(GRAINS), "month", "filter_grain",
+                       lambda g: t(f"filters.grain.{g}", lang))
+    teams = side.multiselect(t("filters.team", lang), options=list(options.teams),
+                             key="filter_team", bind="query-params",
+                             placeholder=t("filters.all", lang))
+    managers = side.multiselect(t("filters.manager", lang), options=list(options.managers),
+                                key="filter_manager", bind="query-params",
+                                placeholder=t("filters.all", lang))
+    segments = side.multiselect(t("filters.segment", lang), options=list(options.segments),
+                                key="filter_segment", bind="query-params",
+                                placeholder=t("filters.all", lang))
+    start = start or first_day
+    end_inclusive = end_inclusive or last_day
+    if end_inclusive < start:
+        side.warning(t("filters.bad_range", lang))
+        start, end_inclusive = end_inclusive, start
+    return Filters(start, end_inclusive + dt.timedelta(days=1), grain, tuple(teams),
+                   tuple(managers), tuple(segments), lang, settings.currency)
+
+
+def _date_format(lang: str) -> str:
+    return "DD.MM.YYYY" if lang == "ru" else "YYYY-MM-DD"
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What the entry script hands every page in this run."""
+
+    lang: str
+    filters: Filters
+    version: DataVersion
+    settings: Settings
+    options: DataOptions
+
+
+_CONTEXT_KEY = "_page_context"
+
+
+@contextlib.contextmanager
+def page_context_for_run(context: PageContext) -> Iterator[None]:
+    """Hands ``context`` to the page run inside the block, and only to it."""
+    st.session_state[_CONTEXT_KEY] = context
+    try:
+        yield
+    finally:
+        st.session_state.pop(_CONTEXT_KEY, None)
+
+
+def page_context() -> PageContext:
+    """The context the entry script (dashboard.py) set for this run.
+
+    Until the process's first st.navigation call, Streamlit runs a page of the ``pages/``
+    folder on its own (its legacy multipage mode). Such a run has no context: switch the
+    legacy mode off and rerun, so the entry script runs and routes to the same page.
+    """
+    context = st.session_state.get(_CONTEXT_KEY)
+    if context is None:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    return context
+
+
+# ---------------------------------------------------------------- tables for display
+
+def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: str,
+               *, height: int | str = "auto") -> None:
+    """st.dataframe of ``columns`` {column: kind}: headers from ``col.<column>``, values formatted.
+
+    kind is a registry metric name or one of ``text``, ``date``, ``money``, ``number``,
+    ``minutes``, ``percent``, ``bool``. The values stay numeric underneath (a Styler formats
+    them), so sorting a column sorts by value. Names render as plain text.
+    """
+    view = pd.DataFrame(index=df.index)
+    number_formats, widths = {}, {}
+    for column, kind in columns.items():
+        label = i18n.t(f"col.{column}", lang)
+        fmt = _formatter(kind, lang, currency)
+        values = df[column]
+        if _is_number(values):
+            # Streamlit draws a null cell as "None" whatever the Styler says: a missing number
+            # becomes −inf (sorts last, shown as "—"), so the column still sorts by value.
+            view[label] = values.astype("float64").fillna(-math.inf)
+            number_formats[label] = _missing_aware(fmt)
+        else:
+            view[label] = [_missing_aware(fmt)(v) for v in values]
+            if kind.startswith("code:"):  # translated words: give them room
+                widths[label] = st.column_config.TextColumn(label, width=150)
+    styled = view.style.format(number_formats)
+    st.dataframe(styled, hide_index=True, width="stretch", height=height, column_config=widths)
+
+
+def _is_number(values: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+
+
+def _missing_aware(fmt):
+    def formatted(value) -> str:
+        if i18n.is_missing(value) or value == -math.inf:
+            return i18n.MISSING
+        return fmt(value)
+
+    return formatted
+
+
+def _formatter(kind: str, lang: str, currency: str):
+    if kind == "text":
+        return str
+    simple = {
+        "date": lambda v: i18n.fmt_date(v, lang),
+        "money": lambda v: i18n.fmt_money(v, lang, currency),
+        "number": lambda v: i18n.fmt_number(v, lang),
+        "decimal": lambda v: i18n.fmt_number(v, lang, 1),
+        "minutes": lambda v: i18n.fmt_duration_min(v, lang),
+        "percent": lambda v: i18n.fmt_percent(v, lang),
+        "bool": lambda v: i18n.t("value.yes" if v else "value.no", lang),
+    }
+    if kind in simple:
+        return simple[kind]
+    if kind.startswith("code:"):  # a code translated through ``<prefix>.<code>``
+        prefix = kind.removeprefix("code:")
+        return lambda v: i18n.t(f"{prefix}.{v}", lang)
+    metric_info(kind)  # an unknown kind fails loudly
+    return lambda v: i18n.fmt_metric(kind, v, lang, currency)
+
+
+def metric_info(name: str):
+    """The registry entry of a metric (unit, fmt, higher_is_better)."""
+    from metrics import registry
+
+    return registry.get(name)
+
+
+# ---------------------------------------------------------------- loaders
+# Each loader: (filters, version[, options]) → small pandas frame(s). ``version`` is
+# warehouse.connection.data_version: part of the cache key, so an import or undo refreshes.
+
+# NRR/GRR windows: a month against the month before; with weeks, four weeks against four
+# (clients who pay monthly would otherwise look lost in every other week).
+NRR_LENGTH = {"month": 1, "week": 4}
+
+KPI_METRICS = (
+    "revenue_amount", "margin_amount", "active_clients_count", "nps",
+    "nrr", "churn_rate", "first_response_median_min", "missed_call_rate",
+)
+
+
+def _revenue_totals(payments, filters: Filters, settings: Settings, by: tuple[str, ...] = ()):
+    """payments: one row per payment → one row (or one per period with ``by=("period",)``).
+
+    Columns: revenue_amount, margin_amount (known margins, metrics.ltv.payment_margin),
+    active_clients_count (clients with a positive payment).
+    """
+    from metrics import ltv
+
+    p = _in_window(payments, "paid_at", filters)
+    p = p.mutate(period=_time.period_expr(p.paid_at, filters.grain),
+                 margin=ltv.payment_margin(p, settings.default_margin_rate)[0])
+    measures = dict(
+        revenue_amount=p.amount.sum(),
+        margin_amount=p.margin.sum(),
+        active_clients_count=p.client_id.nunique(where=p.amount > 0),
+    )
+    if not by:
+        return p.aggregate(**measures)
+    return p.group_by(list(by)).aggregate(**measures).order_by(list(by))
+
+
+def _with_period(table, column: str, filters: Filters):
+    return table.mutate(period=_time.period_expr(table[column], filters.grain))
+
+
+def _kpi_values(backend, tables: dict, filters: Filters, settings: Settings) -> dict:
+    """One value per KPI for the window of ``filters``."""
+    from metrics import churn, nps, retention, service
+
+    payments = tables["payments"]
+    totals = _revenue_totals(payments, filters, settings)
+    churn_periods = churn.churn_by_period(
+        payments, tables["clients"], grain=filters.grain, start=filters.start, end=filters.end,
+        churn_after_days=settings.churn_after_days)
+    churn_total = churn_periods.aggregate(
+        churned_count=churn_periods.churned_count.sum(),
+        base_clients_count=churn_periods.base_clients_count.first(order_by=churn_periods.period),
+    )
+    values = {}
+    values.update(_first_row(backend, totals))
+    values.update(_first_row(backend, nps.nps_summary(tables["nps"], start=filters.start,
+                                                       end=filters.end)))
+    values.update(_first_row(backend, retention.nrr_grr(
+        payments, end=filters.end, grain=filters.grain, length=NRR_LENGTH[filters.grain])))
+    values.update(_first_row(backend, service.service_speed(
+        tables["interactions"], start=filters.start, end=filters.end,
+        sla_minutes=dict(settings.sla_minutes))))
+    churn_row = _first_row(backend, churn_total)
+    base = churn_row.get("base_clients_count")
+    values["churn_rate"] = (churn_row["churned_count"] / base) if base else None
+    return {name: _clean(values.get(name)) for name in KPI_METRICS}
+
+
+def _first_row(backend, expr) -> dict:
+    df = backend.execute(expr)
+    return df.iloc[0].to_dict() if len(df) else {}
+
+
+def _clean(value):
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return float(value)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_kpis(filters: Filters, version: DataVersion, settings: Settings) -> pd.DataFrame:
+    """One row per KPI: metric, value, previous_value (the window of the same length before)."""
+    with scoped_tables(filters, version) as (backend, tables):
+        current = _kpi_values(backend, tables, filters, settings)
+        previous = _kpi_values(backend, tables, filters.previous(), settings)
+    frame = pd.DataFrame({
+        "metric": list(KPI_METRICS),
+        "value": [current[m] for m in KPI_METRICS],
+        "previous_value": [previous[m] for m in KPI_METRICS],
+    })
+    frame["delta"] = frame["value"] - frame["previous_value"]
+    return frame
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_kpi_trend(filters: Filters, version: DataVersion, settings: Settings) -> pd.DataFrame:
+    """One row per period of the window: every KPI that has a per-period value."""
+    from metrics import churn, nps, service
+
+    with scoped_tables(filters, version) as (backend, tables):
+        revenue = backend.execute(_revenue_totals(tables["payments"], filters, settings,
+                                                  by=("period",)))
+        scores = backend.execute(nps.nps_by_period(tables["nps"], grain=filters.grain,
+                                                   start=filters.start, end=filters.end))
+        churned = backend.execute(churn.churn_by_period(
+            tables["payments"], tables["clients"], grain=filters.grain, start=filters.start,
+            end=filters.end, churn_after_days=settings.churn_after_days))
+        speed = backend.execute(service.service_speed(
+            _with_period(tables["interactions"], "occurred_at", filters), start=filters.start,
+            end=filters.end, by=("period",), sla_minutes=dict(settings.sla_minutes)))
+    trend = revenue
+    for frame, columns in ((scores, ["nps"]), (churned, ["churn_rate"]),
+                           (speed, ["first_response_median_min", "missed_call_rate"])):
+        trend = trend.merge(frame[["period", *columns]], on="period", how="outer")
+    return trend.sort_values("period").reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_revenue_by_period(filters: Filters, version: DataVersion,
+                           settings: Settings) -> pd.DataFrame:
+    """One row per period: period, revenue_amount, margin_amount, active_clients_count."""
+    with scoped_tables(filters, version) as (backend, tables):
+        return backend.execute(_revenue_totals(tables["payments"], filters, settings,
+                                               by=("period",)))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_retention(filters: Filters, version: DataVersion, kind: str) -> pd.DataFrame:
+    """One row per (cohort, k) for cohorts starting in the window (history before it counts)."""
+    from metrics import retention
+
+    with scoped_tables(filters, version) as (backend, tables):
+        expr = retention.retention_by_cohort(
+            _before_end(tables["payments"], filters), grain=filters.grain, kind=kind,
+            data_end=filters.end)
+        expr = expr.filter(expr.cohort >= filters.start).order_by(["cohort", "k"])
+        return backend.execute(expr)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_nrr_grr(filters: Filters, version: DataVersion) -> pd.DataFrame:
+    """One row: base/current revenue, nrr, grr for the last month (or 4 weeks) of the window."""
+    from metrics import retention
+
+    with scoped_tables(filters, version) as (backend, tables):
+        return backend.execute(retention.nrr_grr(tables["payments"], end=filters.end,
+                                                 grain=filters.grain,
+                                                 length=NRR_LENGTH[filters.grain]))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_ltv_curves(filters: Filters, version: DataVersion, measure: str,
+                    settings: Settings) -> pd.DataFrame:
+    """One row per (cohort, k): cumulative LTV per cohort client, cohorts in the window."""
+    from metrics import ltv
+
+    with scoped_tables(filters, version) as (backend, tables):
+        expr = ltv.ltv_curve_by_cohort(_before_end(tables["payments"], filters),
+                                       grain=filters.grain, data_end=filters.end, measure=measure,
+                                       default_margin_rate=settings.default_margin_rate)
+        expr = expr.filter(expr.cohort >= filters.start).order_by(["cohort", "k"])
+        return backend.execute(expr)
+
+
+def _client_ltv(tables: dict, filters: Filters, settings: Settings):
+    """Clients with a payment in the window → lifetime value to the window's end, with names."""
+    from metrics import ltv
+
+    payments = _before_end(tables["payments"], filters)
+    in_window = _in_window(tables["payments"], "paid_at", filters).select("client_id").distinct()
+    values = ltv.ltv_by_client(payments, default_margin_rate=settings.default_margin_rate)
+    values = values.join(in_window, "client_id")
+    names = tables["clients"].select("client_id", "client_name", "manager", "segment")
+    return values.left_join(names, "client_id").drop("client_id_right")
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_ltv_distribution(filters: Filters, version: DataVersion, measure: str,
+                          settings: Settings) -> pd.DataFrame:
+    """Clients active in the window → histogram bins of their LTV (``measure`` amount)."""
+    from metrics import distribution
+
+    column = f"{measure}_amount"
+    with scoped_tables(filters, version) as (backend, tables):
+        values = _client_ltv(tables, filters, settings)
+        edges = _nice_edges(backend, values, column)
+        return backend.execute(distribution.histogram(values, column, edges=edges))
+
+
+def _nice_edges(backend, table, column: str, bins: int = 12) -> list[float]:
+    """Round bin edges from 0 to about the 95th percentile, open-ended above (and below 0).
+
+    The step is 1, 2, 2.5 or 5 × 10^k, so the labels read as round numbers.
+    """
+    row = backend.execute(table.aggregate(lo=table[column].min(),
+                                          hi=table[column].quantile(0.95)))
+    lo, hi = row["lo"].iloc[0], row["hi"].iloc[0]
+    lo = 0.0 if lo is None or lo != lo else float(lo)
+    hi = 0.0 if hi is None or hi != hi else float(hi)
+    step = _nice_step(max(hi, 1.0) / bins)
+    edges = [step * i for i in range(int(math.ceil(max(hi, 1.0) / step)) + 1)]
+    if lo < 0:
+        edges.insert(0, -math.inf)
+    return [*edges, math.inf]
+
+
+def _nice_step(raw: float) -> float:
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_top_clients(filters: Filters, version: DataVersion, measure: str, settings: Settings,
+                     limit: int = 20) -> pd.DataFrame:
+    """The ``limit`` clients with the largest lifetime ``measure`` among those active in the window."""
+    column = f"{measure}_amount"
+    with scoped_tables(filters, version) as (backend, tables):
+        values = _client_ltv(tables, filters, settings)
+        return backend.execute(values.order_by(ibis.desc(column)).limit(limit))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_nps(filters: Filters, version: DataVersion) -> dict[str, pd.DataFrame]:
+    """NPS frames: summary (one row), trend (per period), by_manager, detractor comments."""
+    from metrics import nps
+
+    with scoped_tables(filters, version) as (backend, tables):
+        responses = tables["nps"]
+        summary = backend.execute(nps.nps_summary(responses, start=filters.start, end=filters.end))
+        trend = backend.execute(nps.nps_by_period(responses, grain=filters.grain,
+                                                  start=filters.start, end=filters.end))
+        by_manager = backend.execute(nps.nps_summary(
+            responses.filter(responses.manager.notnull()), start=filters.start, end=filters.end,
+            by=("manager",)).order_by("manager"))
+        window = _in_window(responses, "answered_at", filters)
+        detractors = window.filter((window.score <= 6) & window.comment.notnull()
+                                   & (window.comment.strip() != ""))
+        names = tables["clients"].select("client_id", "client_name")
+        comments = backend.execute(
+            detractors.left_join(names, "client_id")
+            .select("answered_at", "client_name", "manager", "score", "comment")
+            .order_by(ibis.desc("answered_at")).limit(200))
+    return {"summary": summary, "trend": trend, "by_manager": by_manager, "comments": comments}
+
+
+def _company_wide(filters: Filters) -> Filters:
+    """The filters without the team/manager scope: managers are compared with all managers."""
+    return dataclasses.replace(filters, teams=(), managers=())
+
+
+def _in_manager_scope(frame: pd.DataFrame, filters: Filters, staff: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the managers selected by the filters' teams and managers (all when none)."""
+    keep = staff["manager"]
+    if filters.teams:
+        keep = staff.loc[staff["team"].isin(filters.teams), "manager"]
+    if filters.managers:
+        keep = keep[keep.isin(filters.managers)]
+    return frame[frame["manager"].isin(keep)].reset_index(drop=True)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_scorecard(filters: Filters, version: DataVersion) -> dict:
+    """Scorecard rows of the selected managers (metrics.managers, by revenue) and the medians
+    over *all* managers that split the balance quadrant: {"rows", "nps_median",
+    "margin_per_hour_median"}. Types and medians compare with every manager, whatever the scope.
+    """
+    from metrics import managers
+
+    company = _company_wide(filters)
+    with scoped_tables(company, version) as (backend, tables):
+        expr = managers.scorecard_by_manager(
+            tables["payments"], tables["clients"], tables["managers"], tables["interactions"],
+            tables["nps"], start=filters.start, end=filters.end, grain=filters.grain)
+        everyone = backend.execute(expr.order_by(ibis.desc("revenue_amount")))
+    return {
+        "rows": _in_manager_scope(everyone, filters, everyone),
+        "nps_median": _clean(everyone["nps"].median()),
+        "margin_per_hour_median": _clean(everyone["margin_per_hour"].median()),
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_growth_index(filters: Filters, version: DataVersion) -> pd.DataFrame:
+    """One row per selected manager: base, current and expected revenue, growth_index (the
+    company's pace per client-size tier comes from all clients in the segment scope)."""
+    from metrics import managers
+
+    company = _company_wide(filters)
+    with scoped_tables(company, version) as (backend, tables):
+        owners = managers.client_manager(tables["clients"], tables["interactions"],
+                                         start=filters.start, end=filters.end)
+        everyone = backend.execute(managers.growth_index_by_manager(
+            tables["payments"], owners, end=filters.end, grain=filters.grain,
+            length=NRR_LENGTH[filters.grain]))
+    staff = load_scorecard(company, version)["rows"][["manager", "team"]]
+    return _in_manager_scope(everyone, filters, staff)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_manager_clients(filters: Filters, version: DataVersion, manager: str) -> pd.DataFrame:
+    """The manager's clients (clients.manager, else most interactions) with window revenue."""
+    from metrics import managers
+
+    with scoped_tables(filters, version) as (backend, tables):
+        owners = managers.client_manager(tables["clients"], tables["interactions"],
+                                         start=filters.start, end=filters.end)
+        owned = owners.filter(owners.manager == manager).select("client_id")
+        window = _in_window(tables["payments"], "paid_at", filters)
+        revenue = window.group_by("client_id").aggregate(
+            revenue_amount=window.amount.sum(),
+            margin_amount=(window.amount - window.cost_amount).sum(),
+            last_paid_at=window.paid_at.max(),
+        )
+        names = tables["clients"].select("client_id", "client_name", "segment")
+        expr = (owned.left_join(names, "client_id").drop("client_id_right")
+                .left_join(revenue, "client_id").drop("client_id_right")
+                .order_by(ibis.desc("revenue_amount")))
+        return backend.execute(expr)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_service(filters: Filters, version: DataVersion, settings: Settings) -> dict[str, pd.DataFrame]:
+    """Service frames: totals, by_channel, by_manager, weekday_hour, two minute histograms."""
+    from metrics import distribution, service
+
+    with scoped_tables(filters, version) as (backend, tables):
+        inter = tables["interactions"]
+        kw = dict(start=filters.start, end=filters.end, sla_minutes=dict(settings.sla_minutes))
+        out = {
+            "totals": backend.execute(service.service_speed(inter, **kw)),
+            "by_channel": backend.execute(service.service_speed(
+                inter.filter(inter.channel.notnull()), by=("channel",), **kw).order_by("channel")),
+            "by_manager": backend.execute(service.service_speed(
+                inter.filter(inter.manager.notnull()), by=("manager",), **kw)
+                .order_by(ibis.desc("missed_call_rate"))),
+            "weekday_hour": backend.execute(service.contacts_by_weekday_hour(
+                inter, start=filters.start, end=filters.end)),
+        }
+        window = _in_window(inter, "occurred_at", filters)
+        for column in ("first_response_min", "resolution_min"):
+            answered = window.filter(window[column].notnull())
+            out[column] = backend.execute(distribution.histogram(
+                answered, column, edges=_nice_edges(backend, answered, column)))
+    return out
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_concentration(filters: Filters, version: DataVersion) -> dict[str, pd.DataFrame]:
+    """Lorenz curve points and the one-row concentration summary (gini, top-20 % share)."""
+    from metrics import concentration
+
+    with scoped_tables(filters, version) as (backend, tables):
+        kw = dict(start=filters.start, end=filters.end)
+        return {
+            "lorenz": backend.execute(concentration.lorenz_curve(tables["payments"], **kw)),
+            "summary": backend.execute(concentration.revenue_concentration(tables["payments"], **kw)),
+        }
+
+
+def risk_settings(settings: Settings):
+    """metrics.risk.RiskSettings from our settings (fields it does not have are left out)."""
+    from metrics import risk
+
+    wanted = {"no_contact_days": settings.no_contact_days, "revenue_drop": settings.revenue_drop}
+    names = {f.name for f in fields(risk.RiskSettings)}
+    return risk.RiskSettings(**{k: v for k, v in wanted.items() if k in names})
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_at_risk(filters: Filters, version: DataVersion, settings: Settings) -> pd.DataFrame:
+    """One row per at-risk client as of the window's end, largest revenue at risk first."""
+    from metrics import risk
+
+    with scoped_tables(filters, version) as (backend, tables):
+        expr = risk.at_risk_clients(tables["payments"], tables["clients"], tables["interactions"],
+                                    tables["nps"], as_of=filters.end, grain=filters.grain,
+                                    settings=risk_settings(settings))
+        at_risk = backend.execute(expr.order_by(ibis.desc("revenue_at_risk_amount")))
+    at_risk["reasons"] = [
+        "; ".join(i18n.t(key, filters.lang, **params) for key, params in risk.risk_reasons(row))
+        for row in at_risk.to_dict("records")
+    ]
+    return at_risk
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_client_list(filters: Filters, version: DataVersion) -> pd.DataFrame:
+    """client_id, client_name of the clients in scope, by name."""
+    with scoped_tables(filters, version) as (backend, tables):
+        return backend.execute(tables["clients"].select("client_id", "client_name")
+                               .order_by(["client_name", "client_id"]))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def load_client_detail(filters: Filters, version: DataVersion, client_id: str) -> dict[str, pd.DataFrame]:
+    """One client's payments, interactions and NPS answers in the window, newest first."""
+    with scoped_tables(filters, version) as (backend, tables):
+        def rows(table, column, *cols):
+            t = _in_window(table, column, filters)
+            t = t.filter(t.client_id == client_id).select(column, *cols)
+            return backend.execute(t.order_by(ibis.desc(column)).limit(500))
+
+        return {
+            "payments": rows(tables["payments"], "paid_at", "amount", "cost_amount", "product",
+                             "kind", "manager"),
+            "interactions": rows(tables["interactions"], "occurred_at", "channel", "direction",
+                                 "kind", "manager", "first_response_min", "is_resolved"),
+            "nps": rows(tables["nps"], "answered_at", "score", "comment", "manager"),
+        }
+
+
+def delta_text(metric: str, delta, lang: str, currency: str) -> str | None:
+    """A KPI change as signed text ("+12 %", "-3 ₽"); st.metric colours it by the sign."""
+    if i18n.is_missing(delta):
+        return None
+    text = i18n.fmt_metric(metric, delta, lang, currency).replace("\u2212", "-", 1)
+    if delta > 0 and not text.startswith("+"):
+        text = "+" + text
+    return text
+
+
+def delta_color(metric: str) -> str:
+    """st.metric's delta_color: green when the change goes the good way."""
+    return "normal" if metric_info(metric).higher_is_better else "inverse"
+
+
+# ---------------------------------------------------------------- upload
+
+# warehouse.ingest's reject reasons (English) → catalogue keys; groups become parameters.
+_REASONS = (
+    (r"missing required value", "missing_required"),
+    (r"not a timestamp.*", "bad_timestamp"),
+    (r"not a number.*", "bad_number"),
+    (r"not a whole number", "bad_integer"),
+    (r"not a boolean.*", "bad_boolean"),
+    (r"unknown value \(expected one of: (?P<allowed>.*)\)", "unknown_value"),
+    (r"\w+ outside (?P<low>-?\d+)\.\.(?P<high>-?\d+)", "outside"),
+    (r"expected (?P<expected>\d+) fields, found (?P<found>\d+)", "wrong_fields"),
+    (r"column appears more than once", "duplicate_column"),
+    (r"unknown column for table (?P<table>\w+)", "unknown_column"),
+    (r"required column missing", "missing_column"),
+    (r"compressed or Excel file.*", "compressed"),
+    (r"not UTF-8 text", "not_utf8"),
+    (r"binary data.*", "binary"),
+    (r"not a readable CSV file", "unreadable"),
+    (r"empty file", "empty"),
+    (r"cannot tell which table.*", "unknown_table"),
+)
+
+
+def reject_reason_text(reason: str, lang: str) -> str:
+    """A reject reason from warehouse.ingest in words of ``lang`` (unknown ones as they are)."""
+    import re
+
+    for pattern, key in _REASONS:
+        match = re.fullmatch(pattern, reason or "")
+        if match:
+            return i18n.t(f"upload.reason.{key}", lang, **match.groupdict())
+    return reason
+
+
+def detect_upload_table(data: bytes) -> str | None:
+    """The canonical table an uploaded CSV's header names, or None."""
+    import csv
+
+    from warehouse import ingest
+
+    first_line = data[:65536].decode("utf-8-sig", errors="replace").splitlines()[:1]
+    header = next(csv.reader(first_line), []) if first_line else []
+    return ingest.detect_table(header) if header else None
+
+
+def import_upload(data: bytes, file_name: str, table: str | None, imported_by: str | None):
+    """One uploaded file → (ImportResult, None), or (None, EarlierImport) for bytes already in.
+
+    warehouse.ingest.import_csv in its own cursor: one transaction, all or nothing.
+    """
+    from warehouse import ingest
+
+    with cursor() as cur:
+        try:
+            return ingest.import_csv(cur, data, file_name=file_name, table=table,
+                                     imported_by=imported_by), None
+        except ingest.AlreadyImported as exc:
+            return None, exc.earlier
+
+
+def undo_upload(import_id: int) -> int:
+    """Undo one import; returns the rows removed."""
+    from warehouse import ingest
+
+    with cursor() as cur:
+        return ingest.undo_import(cur, import_id)
+
+
+def load_import_log() -> pd.DataFrame:
+    """The imports table, newest first (never cached: it is the page that changes it)."""
+    from warehouse import ingest
+
+    with cursor() as cur:
+        return ingest.import_log(cur)
+
+
+def undoable_imports(log: pd.DataFrame, limit: int = 20) -> pd.DataFrame:
+    """The newest ``limit`` imports of the log that are still in force."""
+    return log[log["status"] == "committed"].head(limit)
+
+
+def upload_tables() -> tuple[str, ...]:
+    from warehouse import ingest
+
+    return tuple(ingest.TABLES)

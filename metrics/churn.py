@@ -1,0 +1,123 @@
+"""Client churn: churn dates as of a day and churn rate by period (design §4).
+
+Every "as of" moment is exclusive, like every ``end`` in the API: as of D means "with what
+happened before D 00:00". A client is churned as of D when ``clients.churned_at`` < D, or,
+when churned_at is empty, when it has no payment > 0 in [D − churn_after_days, D); its inferred
+churn date is then its last positive payment before D + churn_after_days (always < D).
+A client with a recorded churned_at on or after D is not churned as of D (the recorded date
+wins over inactivity). A client that never paid and has no churned_at is never churned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import ibis.expr.types as ir
+
+from metrics._time import check_grain, periods_between, shift_period, ts_literal
+
+
+def _recorded_churn(clients: ir.Table) -> ir.Table:
+    """clients: one row per client (possibly repeated) → client_id, churned_at (earliest)."""
+    return clients.group_by("client_id").aggregate(churned_at=clients.churned_at.min())
+
+
+def _churn_at(
+    last_paid_at: ir.TimestampValue,
+    churned_at: ir.TimestampValue,
+    as_of: ir.TimestampValue,
+    churn_after_days: int,
+) -> ir.TimestampValue:
+    """Churn date as of ``as_of`` (null when not churned) from the last positive payment before it."""
+    inferred_at = last_paid_at + ibis.interval(days=churn_after_days)
+    return ibis.cases(
+        (churned_at.notnull() & (churned_at < as_of), churned_at),
+        (churned_at.isnull() & (inferred_at < as_of), inferred_at),
+        else_=ibis.null("timestamp"),
+    )
+
+
+def client_churn_dates(
+    payments: ir.Table, clients: ir.Table, *, as_of: dt.date, churn_after_days: int = 90
+) -> ir.Table:
+    """payments, clients → one row per client known to either table.
+
+    Columns: client_id, churn_at (timestamp; null when not churned as of ``as_of``),
+    is_inferred (true when churn_at comes from inactivity, false for a recorded churned_at or
+    no churn). A client with a single payment churns churn_after_days after it; refunds and
+    zero payments do not count as activity.
+    """
+    cutoff = ts_literal(as_of)
+    positive = payments.filter(payments.amount > 0, payments.paid_at < cutoff)
+    last = positive.group_by("client_id").aggregate(last_paid_at=positive.paid_at.max())
+    recorded = _recorded_churn(clients)
+    ids = clients.select("client_id").union(payments.select("client_id"), distinct=True)
+    known = ids.left_join(recorded, "client_id").select(ids.client_id, recorded.churned_at)
+    known = known.left_join(last, "client_id").select(
+        known.client_id, known.churned_at, last.last_paid_at
+    )
+    churn_at = _churn_at(known.last_paid_at, known.churned_at, cutoff, churn_after_days)
+    return known.select(
+        "client_id",
+        churn_at=churn_at,
+        is_inferred=churn_at.notnull() & known.churned_at.isnull(),
+    )
+
+
+def churn_by_period(
+    payments: ir.Table,
+    clients: ir.Table,
+    *,
+    grain: str,
+    start: dt.date,
+    end: dt.date,
+    churn_after_days: int = 90,
+) -> ir.Table:
+    """payments, clients → one row per period overlapping [start, end) (periods taken whole).
+
+    Columns: period (date), base_clients_count, churned_count, churn_rate.
+    Base of period [P, Q) = clients with a payment > 0 before P who are not churned as of P.
+    churned_count = base clients churned as of Q (the period's end), i.e. whose churn date falls
+    in [P, Q); a client who first pays and churns within the same period is not in the base and
+    not counted, so churn_rate = churned_count ÷ base_clients_count is in [0, 1] (null for an
+    empty base). A client churned at P who pays again in the period is not in its base.
+    """
+    check_grain(grain)
+    starts = periods_between(start, end, grain)
+    if not starts:
+        raise ValueError("churn_by_period needs start < end")
+    bounds = [*starts, shift_period(starts[-1], grain, 1)]
+    index = ibis.memtable({"j": list(range(len(bounds)))})
+    bound_at = ibis.cases(*((index.j == j, ts_literal(b)) for j, b in enumerate(bounds)))
+    index = index.mutate(bound_at=bound_at)
+
+    positive = payments.filter(payments.amount > 0, payments.paid_at < ts_literal(bounds[-1]))
+    seen = positive.join(index, positive.paid_at < index.bound_at)
+    status = seen.group_by(["client_id", "j", "bound_at"]).aggregate(
+        last_paid_at=seen.paid_at.max()
+    )
+    recorded = _recorded_churn(clients)
+    status = status.left_join(recorded, "client_id").select(
+        status.client_id, status.j, status.last_paid_at, recorded.churned_at,
+        churn_at=_churn_at(status.last_paid_at, recorded.churned_at, status.bound_at, churn_after_days),
+    )
+    at_start = status.filter(status.churn_at.isnull())  # active before P, not churned as of P
+    at_end = status.select(client_id="client_id", j=status.j - 1, is_churned=status.churn_at.notnull())
+    base = at_start.join(at_end, ["client_id", "j"])
+    per_period = base.group_by("j").aggregate(
+        base_clients_count=base.client_id.count(),
+        churned_count=base.is_churned.sum(),
+    )
+    periods = ibis.memtable({"j": list(range(len(starts)))})
+    periods = periods.mutate(
+        period=ibis.cases(*((periods.j == j, ibis.literal(s)) for j, s in enumerate(starts)))
+    )
+    out = periods.left_join(per_period, "j").select(
+        periods.period,
+        base_clients_count=per_period.base_clients_count.fill_null(0).cast("int64"),
+        churned_count=per_period.churned_count.fill_null(0).cast("int64"),
+    )
+    return out.mutate(
+        churn_rate=(out.churned_count / out.base_clients_count.nullif(0)).cast("float64")
+    )

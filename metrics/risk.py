@@ -1,0 +1,207 @@
+"""Clients at risk: silence, falling revenue, detractor NPS, open complaints (design §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from metrics._time import (
+    Window,
+    add_months,
+    client_revenue_in_windows,
+    in_window,
+    last_full_periods,
+    ts_literal,
+)
+from metrics.managers import client_manager, distinct_keys, left_attach
+
+RISK_FLAGS = ("no_contact", "revenue_drop", "detractor", "open_complaint")
+_BOUNDARY_EPS = 1e-9  # absorbs float rounding exactly at the revenue-drop threshold
+
+
+@dataclass(frozen=True)
+class RiskSettings:
+    """Thresholds and weights of the at-risk flags (risk_score = Σ weight × flag).
+
+    ``weights`` may be given as a mapping flag → weight; it is stored as sorted (flag, weight)
+    pairs so settings stay hashable and picklable (usable as a cache key). Unlisted flags weigh 0.
+    """
+
+    no_contact_days: int = 30
+    revenue_drop: float = 0.30
+    detractor_max_score: int = 6
+    weights: tuple[tuple[str, float], ...] = tuple((flag, 1.0) for flag in RISK_FLAGS)
+    trailing_months: int = 12
+
+    def __post_init__(self):
+        pairs = self.weights.items() if isinstance(self.weights, Mapping) else self.weights
+        object.__setattr__(self, "weights", tuple(sorted((str(f), float(w)) for f, w in pairs)))
+
+    def weight(self, flag: str) -> float:
+        return dict(self.weights).get(flag, 0.0)
+
+
+def _days_between(later: dt.date, earlier_ts: ir.TimestampValue) -> ir.IntegerValue:
+    return ibis.literal(later).delta(earlier_ts.cast("date"), unit="day").cast("int64")
+
+
+def _last_contact(interactions: ir.Table, as_of: dt.date) -> ir.Table:
+    """→ one row per contacted client: days_since_contact, open_complaints_count,
+    oldest_open_complaint_days (open = kind 'complaint' and is_resolved false)."""
+    past = interactions.filter(interactions.occurred_at < ts_literal(as_of))
+    is_open_complaint = ((past.kind == "complaint") & ~past.is_resolved).fill_null(False)
+    agg = past.group_by("client_id").aggregate(
+        last_contact_at=past.occurred_at.max(),
+        open_complaints_count=past.count(where=is_open_complaint),
+        oldest_open_complaint_at=past.occurred_at.min(where=is_open_complaint),
+    )
+    return agg.select(
+        "client_id",
+        "open_complaints_count",
+        days_since_contact=_days_between(as_of, agg.last_contact_at),
+        oldest_open_complaint_days=_days_between(as_of, agg.oldest_open_complaint_at),
+    )
+
+
+def _latest_score(nps: ir.Table, as_of: dt.date) -> ir.Table:
+    """→ one row per client with a response before as_of: last_nps_score (latest answer; on a
+    tie the lower score)."""
+    past = nps.filter(nps.answered_at < ts_literal(as_of))
+    recency = ibis.row_number().over(
+        group_by=past.client_id, order_by=[past.answered_at.desc(), past.score.asc()]
+    )
+    latest = past.mutate(recency=recency).filter(lambda x: x.recency == 0)
+    return latest.select("client_id", last_nps_score=latest.score.cast("int64"))
+
+
+def _revenue_signals(payments: ir.Table, as_of: dt.date, grain: str, months: int) -> ir.Table:
+    """→ one row per paying client: revenue_at_risk_amount (trailing ``months`` before as_of),
+    revenue_change_rate (last full period vs the one before; null when the earlier is ≤ 0)."""
+    before, last = last_full_periods(as_of, grain)
+    change = client_revenue_in_windows(payments, before, last)
+    change = change.select(
+        "client_id",
+        revenue_change_rate=(change.current_revenue_amount - change.base_revenue_amount)
+        / ibis.ifelse(change.base_revenue_amount > 0, change.base_revenue_amount, ibis.null("float64")),
+    )
+    trailing = Window(add_months(as_of, -months), as_of)
+    recent = payments.filter(in_window(payments.paid_at, trailing))
+    at_stake = recent.group_by("client_id").aggregate(revenue_at_risk_amount=recent.amount.sum())
+    ids = distinct_keys("client_id", change, at_stake)
+    return left_attach(left_attach(ids, at_stake, "client_id"), change, "client_id")
+
+
+def at_risk_clients(
+    payments: ir.Table,
+    clients: ir.Table,
+    interactions: ir.Table,
+    nps: ir.Table,
+    *,
+    as_of: dt.date,
+    grain: str,
+    settings: RiskSettings = RiskSettings(),
+) -> ir.Table:
+    """All fact tables + clients → one row per client at risk as of ``as_of`` (its midnight:
+    facts strictly before it count), sorted by revenue_at_risk_amount descending.
+
+    Flags: is_no_contact (no interaction for ≥ no_contact_days, or never), is_revenue_drop
+    (revenue of the last full ``grain`` period ≤ (1 − revenue_drop) × the one before, which
+    must be positive), is_detractor (latest score ≤ detractor_max_score), is_open_complaint.
+    risk_score = Σ weights[flag] × flag. Only clients with a flag; clients with churned_at ≤
+    as_of or signed_at > as_of are left out. revenue_at_risk_amount = revenue of the trailing
+    ``trailing_months`` months. manager: :func:`client_manager` over those months.
+    """
+    cutoff = ts_literal(as_of)
+    roster = clients.group_by("client_id").aggregate(
+        client_name=clients.client_name.max(),
+        churned_at=clients.churned_at.max(),
+        signed_at=clients.signed_at.min(),
+    )
+    roster = roster.filter(
+        (roster.churned_at.isnull() | (roster.churned_at > cutoff))
+        & (roster.signed_at.isnull() | (roster.signed_at <= cutoff))
+    ).select("client_id", "client_name")
+    since = add_months(as_of, -settings.trailing_months)
+    book = client_manager(clients, interactions, start=since, end=as_of)
+    t = roster
+    for part in (
+        book,
+        _revenue_signals(payments, as_of, grain, settings.trailing_months),
+        _last_contact(interactions, as_of),
+        _latest_score(nps, as_of),
+    ):
+        t = left_attach(t, part, "client_id")
+
+    flags = {
+        "no_contact": t.days_since_contact.isnull()
+        | (t.days_since_contact >= settings.no_contact_days),
+        "revenue_drop": t.revenue_change_rate <= -settings.revenue_drop + _BOUNDARY_EPS,
+        "detractor": t.last_nps_score <= settings.detractor_max_score,
+        "open_complaint": t.open_complaints_count > 0,
+    }
+    flags = {name: flag.fill_null(False) for name, flag in flags.items()}
+    risk_score = sum(
+        (settings.weight(name) * flag.cast("float64") for name, flag in flags.items()),
+        ibis.literal(0.0),
+    )
+    t = t.mutate(
+        revenue_at_risk_amount=t.revenue_at_risk_amount.fill_null(0.0),
+        open_complaints_count=t.open_complaints_count.fill_null(0),
+        **{f"is_{name}": flag for name, flag in flags.items()},
+        risk_score=risk_score,
+    )
+    any_flag = t.is_no_contact | t.is_revenue_drop | t.is_detractor | t.is_open_complaint
+    columns = (
+        "client_id",
+        "client_name",
+        "manager",
+        "revenue_at_risk_amount",
+        "days_since_contact",
+        "revenue_change_rate",
+        "last_nps_score",
+        "open_complaints_count",
+        "oldest_open_complaint_days",
+        *(f"is_{name}" for name in RISK_FLAGS),
+        "risk_score",
+    )
+    return (
+        t.filter(any_flag)
+        .select(*columns)
+        .order_by([ibis.desc("revenue_at_risk_amount"), "client_id"])
+    )
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def risk_reasons(row: Mapping) -> list[tuple[str, dict]]:
+    """One at-risk row (a dict) → its reasons as (catalogue key, params) for ``i18n.t``.
+
+    Keys: risk.reason.no_contact {days} / risk.reason.never_contacted, risk.reason.revenue_drop
+    {percent}, risk.reason.detractor {score}, risk.reason.open_complaint {count, days}.
+    """
+    reasons: list[tuple[str, dict]] = []
+    if row.get("is_no_contact"):
+        days = row.get("days_since_contact")
+        if _present(days):
+            reasons.append(("risk.reason.no_contact", {"days": int(days)}))
+        else:
+            reasons.append(("risk.reason.never_contacted", {}))
+    if row.get("is_revenue_drop"):
+        percent = round(-100 * float(row["revenue_change_rate"]))
+        reasons.append(("risk.reason.revenue_drop", {"percent": percent}))
+    if row.get("is_detractor"):
+        reasons.append(("risk.reason.detractor", {"score": int(row["last_nps_score"])}))
+    if row.get("is_open_complaint"):
+        params = {
+            "count": int(row["open_complaints_count"]),
+            "days": int(row["oldest_open_complaint_days"]),
+        }
+        reasons.append(("risk.reason.open_complaint", params))
+    return reasons

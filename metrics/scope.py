@@ -1,0 +1,57 @@
+"""Scope filters: restrict every table to the selected teams, managers and segments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import ibis.expr.types as ir
+
+FACT_TABLES = ("payments", "interactions", "nps")
+
+
+def apply_filters(
+    tables: Mapping[str, ir.Table],
+    *,
+    teams: Iterable[str] = (),
+    managers: Iterable[str] = (),
+    segments: Iterable[str] = (),
+) -> dict[str, ir.Table]:
+    """{name: table} → the same dict with each table restricted to the scope.
+
+    - managers: the selected managers (``managers``) that belong to the selected ``teams``
+      (team from the managers table); only narrowed when teams or managers are given;
+    - clients: those whose ``clients.manager`` is in that selection and whose ``segment`` is
+      in ``segments`` (a client without a listed manager drops out once a manager/team filter
+      is on);
+    - payments, interactions, nps: rows of the selected clients only.
+    An empty selection means "all". Keys other than these pass through unchanged.
+    """
+    teams, managers, segments = tuple(teams), tuple(managers), tuple(segments)
+    out = dict(tables)
+    if not (teams or managers or segments):
+        return out
+
+    if teams and "managers" not in tables:
+        raise ValueError("a team filter needs the managers table")
+    staff = tables.get("managers")
+    if teams:
+        staff = staff.filter(staff.team.isin(teams))
+    if managers and staff is not None:
+        staff = staff.filter(staff.manager.isin(managers))
+    if (teams or managers) and staff is not None:
+        out["managers"] = staff
+
+    clients = tables["clients"]
+    if segments:
+        clients = clients.filter(clients.segment.isin(segments))
+    if teams:
+        clients = clients.filter(clients.manager.isin(staff.manager))
+    elif managers:
+        clients = clients.filter(clients.manager.isin(managers))
+    out["clients"] = clients
+
+    selected = clients.select("client_id").distinct()
+    for name in FACT_TABLES:
+        if name in tables:
+            out[name] = tables[name].semi_join(selected, "client_id")
+    return out

@@ -1,0 +1,61 @@
+"""Clients: revenue concentration, clients at risk with reasons, one client's history."""
+
+import streamlit as st
+
+import app_state
+import charts
+from i18n import fmt_metric, t
+
+ctx = app_state.page_context()
+lang, f = ctx.lang, ctx.filters
+
+st.title(t("page.clients.title", lang))
+st.caption(t("page.clients.caption", lang))
+
+concentration = app_state.load_concentration(f, ctx.version)
+summary = concentration["summary"].iloc[0] if len(concentration["summary"]) else {}
+left, right = st.columns([3, 2])
+with left:
+    st.plotly_chart(charts.line_lorenz(concentration["lorenz"], summary.get("gini"), lang),
+                    width="stretch")
+with right:
+    for name in ("top20_revenue_share", "gini", "clients_count", "revenue_amount"):
+        st.metric(t(f"metric.{name}.label", lang), fmt_metric(name, summary.get(name), lang, f.currency),
+                  help=t(f"metric.{name}.description", lang), border=True)
+    st.caption(t("page.clients.lorenz.note", lang))
+
+st.subheader(t("page.clients.at_risk", lang))
+at_risk = app_state.load_at_risk(f, ctx.version, ctx.settings)
+if at_risk.empty:
+    st.success(t("page.clients.no_risk", lang))
+else:
+    st.caption(t("page.clients.at_risk.note", lang, count=len(at_risk)))
+    app_state.show_table(at_risk, {"client_name": "text", "manager": "text",
+                                   "revenue_at_risk_amount": "money", "reasons": "text",
+                                   "risk_score": "decimal"}, lang, f.currency, height=420)
+
+st.subheader(t("page.clients.detail", lang))
+clients = app_state.load_client_list(f, ctx.version)
+labels = dict(zip(clients["client_id"], clients["client_name"].fillna(clients["client_id"])))
+client_id = st.selectbox(t("page.clients.pick", lang), options=list(labels), index=None,
+                         format_func=labels.get, key="client", bind="query-params",
+                         placeholder=t("page.clients.pick.placeholder", lang))
+if client_id:
+    detail = app_state.load_client_detail(f, ctx.version, client_id)
+    pay, talk, score = st.tabs([t("page.clients.tab.payments", lang),
+                                t("page.clients.tab.interactions", lang),
+                                t("page.clients.tab.nps", lang)])
+    with pay:
+        app_state.show_table(detail["payments"], {
+            "paid_at": "date", "amount": "money", "cost_amount": "money", "product": "text",
+            "kind": "code:value.payment_kind", "manager": "text"}, lang, f.currency)
+    with talk:
+        app_state.show_table(detail["interactions"], {
+            "occurred_at": "date", "channel": "code:channel",
+            "direction": "code:value.direction", "kind": "code:value.interaction_kind",
+            "manager": "text", "first_response_min": "minutes", "is_resolved": "bool"},
+            lang, f.currency)
+    with score:
+        app_state.show_table(detail["nps"], {"answered_at": "date", "score": "number",
+                                             "comment": "text", "manager": "text"},
+                             lang, f.currency)

@@ -1,0 +1,86 @@
+"""metrics.distribution.histogram on DuckDB and PySpark, plus a property test against a
+pure-Python oracle."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from metrics.distribution import histogram
+
+INF = math.inf
+
+# 9 first-response times; None (unanswered) is not counted
+MINUTES = pd.DataFrame({"first_response_min": [0.0, 2.0, 4.99, 5.0, 14.0, 15.0, 59.0, 600.0, None]})
+
+
+def _rows(df: pd.DataFrame) -> list[tuple[float, float, int]]:
+    return [(float(a), float(b), int(c)) for a, b, c in df[["bin_start", "bin_end", "count"]].itertuples(index=False)]
+
+
+def test_histogram_half_open_bins_open_last(backend):
+    t = backend.table(MINUTES)
+    out = backend.execute(histogram(t, "first_response_min", edges=[0, 5, 15, 60, INF]))
+    assert list(out.columns) == ["bin_start", "bin_end", "count"]
+    assert _rows(out) == [
+        (0.0, 5.0, 3),  # 0, 2, 4.99
+        (5.0, 15.0, 2),  # 5, 14
+        (15.0, 60.0, 2),  # 15, 59
+        (60.0, INF, 1),  # 600
+    ]
+
+
+def test_histogram_values_outside_finite_edges_not_counted(backend):
+    t = backend.table(MINUTES)
+    out = backend.execute(histogram(t, "first_response_min", edges=[1, 5, 15]))
+    assert _rows(out) == [(1.0, 5.0, 2), (5.0, 15.0, 2)]  # 2, 4.99 | 5, 14; 0 below, 15.. above
+
+
+def test_histogram_empty_bins_and_open_first_bin(duck):
+    t = duck.table(pd.DataFrame({"ltv_amount": [-50.0, 10.0, 20.0]}))
+    out = duck.execute(histogram(t, "ltv_amount", edges=[-INF, 0, 100, 1000]))
+    assert _rows(out) == [(-INF, 0.0, 1), (0.0, 100.0, 2), (100.0, 1000.0, 0)]
+
+
+def test_histogram_empty_table_gives_zero_counts(duck):
+    t = duck.table(pd.DataFrame({"x": pd.Series([], dtype="float64")}))
+    assert _rows(duck.execute(histogram(t, "x", edges=[0, 1, INF]))) == [(0.0, 1.0, 0), (1.0, INF, 0)]
+
+
+def test_histogram_integer_column(duck):
+    t = duck.table(pd.DataFrame({"n": [1, 2, 3, 10]}))
+    assert _rows(duck.execute(histogram(t, "n", edges=[0, 3, INF]))) == [(0.0, 3.0, 2), (3.0, INF, 2)]
+
+
+@pytest.mark.parametrize(
+    "edges",
+    [[1], [], [0, 0, 1], [5, 1], [0, INF, 10], [0, math.nan], [0, -INF]],
+)
+def test_histogram_bad_edges_raise(duck, edges):
+    t = duck.table(MINUTES)
+    with pytest.raises(ValueError):
+        histogram(t, "first_response_min", edges=edges)
+
+
+def _oracle(values: list[float | None], edges: list[float]) -> list[tuple[float, float, int]]:
+    """Naive count per half-open bin [lo, hi), nulls skipped."""
+    return [
+        (lo, hi, sum(1 for v in values if v is not None and lo <= v < hi))
+        for lo, hi in zip(edges, edges[1:])
+    ]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    values=st.lists(st.one_of(st.none(), st.floats(-100, 100, allow_nan=False)), max_size=15),
+    cuts=st.lists(st.integers(-120, 120), min_size=2, max_size=5, unique=True),
+    open_end=st.booleans(),
+)
+def test_histogram_matches_oracle(duck, values, cuts, open_end):
+    edges = [float(c) for c in sorted(cuts)] + ([INF] if open_end else [])
+    t = duck.table(pd.DataFrame({"v": pd.Series(values, dtype="float64")}))
+    assert _rows(duck.execute(histogram(t, "v", edges=edges))) == _oracle(values, edges)

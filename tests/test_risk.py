@@ -1,0 +1,134 @@
+"""At-risk clients: the four flags, exclusions, ordering, weights and reasons."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from metrics.risk import RiskSettings, at_risk_clients, risk_reasons
+
+N = None
+
+
+def _nullable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values as None, so PySpark loads them as NULL (not NaN / "NaN")."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+AS_OF = dt.date(2024, 4, 1)  # last full month March, the one before February
+
+CLIENTS = _nullable(
+    pd.DataFrame(
+        {
+            "client_id": ["r1", "r2", "r3", "r4", "r5", "r6"],
+            "client_name": ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta"],
+            "manager": ["Anna", "Boris", "Anna", "Boris", "Anna", N],
+            "signed_at": pd.to_datetime(["2023-01-01"] * 6),
+            "churned_at": pd.to_datetime([N, N, N, N, "2024-03-15", N]),
+        }
+    )
+)
+PAYMENTS = _nullable(
+    pd.DataFrame(
+        {
+            "paid_at": pd.to_datetime(
+                [
+                    "2024-02-10", "2024-03-10", "2023-06-01",  # r1: 1000 → 600 (−40 %)
+                    "2024-02-11", "2024-03-11",  # r2: 500 → 350 (−30 %, on the threshold)
+                    "2024-02-12", "2024-03-12",  # r3: 200 → 190 (−5 %)
+                    "2024-02-13", "2024-03-13",  # r4: steady
+                    "2024-02-14",  # r5 (churned)
+                    "2023-05-10",  # r6: one old payment
+                ]
+            ),
+            "client_id": ["r1", "r1", "r1", "r2", "r2", "r3", "r3", "r4", "r4", "r5", "r6"],
+            "amount": [1000.0, 600.0, 500.0, 500.0, 350.0, 200.0, 190.0, 300.0, 300.0, 80.0, 100.0],
+        }
+    )
+)
+INTERACTIONS = _nullable(
+    pd.DataFrame(
+        {
+            "occurred_at": pd.to_datetime(
+                [
+                    "2024-03-25 00:00", "2024-02-20 00:00", "2024-03-11 00:00", "2024-03-20 00:00",
+                    "2024-03-30 00:00",
+                    "2024-04-01 10:00", "2024-03-28 00:00",
+                ]
+            ),
+            "client_id": ["r1", "r2", "r3", "r3", "r3", "r3", "r4"],
+            "manager": ["Anna", "Boris", "Anna", "Anna", "Anna", "Anna", "Boris"],
+            "kind": ["request", "request", "complaint", "complaint", "request", "complaint", "request"],
+            "is_resolved": [True, True, False, True, True, False, True],
+        }
+    )
+)
+NPS = _nullable(
+    pd.DataFrame(
+        {
+            "answered_at": pd.to_datetime(["2024-03-01", "2024-01-10", "2024-03-10", "2024-03-05"]),
+            "client_id": ["r1", "r2", "r2", "r4"],
+            "score": [9, 9, 4, 10],
+        }
+    )
+)
+
+
+def _at_risk(backend, settings=RiskSettings()):
+    t = backend.tables(payments=PAYMENTS, clients=CLIENTS, interactions=INTERACTIONS, nps=NPS)
+    expr = at_risk_clients(
+        t["payments"], t["clients"], t["interactions"], t["nps"],
+        as_of=AS_OF, grain="month", settings=settings,
+    )
+    return backend.execute(expr)
+
+
+def test_at_risk_clients_flags_and_order(backend):
+    out = _at_risk(backend)
+    # r4 healthy, r5 churned 15 March → absent; sorted by trailing-12-month revenue:
+    # r1 1000 + 600 + 500 = 2100, r2 850, r3 390, r6 100 (May 2023 is within 12 months)
+    assert list(out.client_id) == ["r1", "r2", "r3", "r6"]
+    assert list(out.revenue_at_risk_amount) == [2100.0, 850.0, 390.0, 100.0]
+    rows = out.set_index("client_id")
+    flags = ["is_no_contact", "is_revenue_drop", "is_detractor", "is_open_complaint"]
+    got = {c: [bool(v) for v in rows.loc[c, flags]] for c in rows.index}
+    assert got == {
+        "r1": [False, True, False, False],  # 600/1000 − 1 = −0.4; contact 7 days ago; NPS 9
+        "r2": [True, True, True, False],  # 41 days (20 Feb → 1 Apr), −0.3 on the threshold, NPS 4
+        "r3": [False, False, False, True],  # complaint of 11 March open; 1 April's is not yet
+        "r6": [True, False, False, False],  # never contacted; no revenue in Feb → no change rate
+    }
+    assert list(out.risk_score) == [1.0, 3.0, 1.0, 1.0]
+    assert rows.loc["r2", "days_since_contact"] == 41
+    assert rows.loc["r1", "revenue_change_rate"] == pytest.approx(-0.4)
+    assert rows.loc["r2", "last_nps_score"] == 4
+    assert (rows.loc["r3", "open_complaints_count"], rows.loc["r3", "oldest_open_complaint_days"]) == (1, 21)
+    assert (rows.loc["r1", "client_name"], rows.loc["r1", "manager"]) == ("Alpha", "Anna")
+    assert pd.isna(rows.loc["r6", "days_since_contact"]) and pd.isna(rows.loc["r6", "manager"])
+
+
+def test_at_risk_clients_custom_thresholds_and_weights(backend):
+    settings = RiskSettings(
+        no_contact_days=45,
+        revenue_drop=0.35,
+        weights={"no_contact": 1.0, "revenue_drop": 1.0, "detractor": 2.0, "open_complaint": 0.5},
+    )
+    assert settings.weight("detractor") == 2.0 and hash(settings)  # a mapping becomes hashable pairs
+    rows = _at_risk(backend, settings).set_index("client_id")
+    # r2: 41 < 45 days and −0.30 > −0.35 → only the detractor flag, weight 2
+    # r1: −0.40 ≤ −0.35 → 1; r3: open complaint → 0.5; r6 never contacted → 1
+    assert rows.risk_score.to_dict() == {"r1": 1.0, "r2": 2.0, "r3": 0.5, "r6": 1.0}
+
+
+def test_risk_reasons_keys_and_params(duck):
+    rows = _at_risk(duck).set_index("client_id", drop=False)
+    reasons = {c: risk_reasons(rows.loc[c].to_dict()) for c in rows.index}
+    assert reasons["r2"] == [
+        ("risk.reason.no_contact", {"days": 41}),
+        ("risk.reason.revenue_drop", {"percent": 30}),
+        ("risk.reason.detractor", {"score": 4}),
+    ]
+    assert reasons["r3"] == [("risk.reason.open_complaint", {"count": 1, "days": 21})]
+    assert reasons["r6"] == [("risk.reason.never_contacted", {})]

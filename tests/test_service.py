@@ -1,0 +1,95 @@
+"""Service speed: medians, p90, SLA per channel, missed calls, complaints, weekday × hour."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from metrics.service import ServiceSettings, contacts_by_weekday_hour, service_speed
+
+N = None
+
+
+def _nullable(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values as None, so PySpark loads them as NULL (not NaN / "NaN")."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+# 11 interactions; row 10 (1 February) is outside the January window.
+INTERACTIONS = _nullable(
+    pd.DataFrame(
+        {
+            "interaction_id": [f"i{i}" for i in range(1, 12)],
+            "occurred_at": pd.to_datetime(
+                [
+                    "2024-01-08 09:15", "2024-01-08 09:40", "2024-01-09 14:00", "2024-01-10 10:00",
+                    "2024-01-10 10:30", "2024-01-11 16:00", "2024-01-12 11:00", "2024-01-15 09:05",
+                    "2024-01-16 12:00", "2024-02-01 09:00", "2024-01-20 13:00",
+                ]
+            ),
+            "client_id": ["c1", "c1", "c2", "c3", "c3", "c2", "c4", "c1", "c2", "c1", "c4"],
+            "manager": ["Anna", "Anna", "Anna", "Anna", "Boris", "Boris", "Boris", "Anna", "Anna", "Anna", "Anna"],
+            "channel": ["call", "call", "call", "chat", "chat", "email", "email", "messenger", "call", "call", "meeting"],
+            "direction": ["inbound"] * 8 + ["outbound", "inbound", "outbound"],
+            "kind": ["request", "request", "complaint", "request", "request", "complaint", "request",
+                     "request", "report", "request", "meeting"],
+            "duration_min": [5.0, N, 8.0, N, N, N, N, N, 3.0, N, 60.0],
+            "first_response_min": [0.5, N, 2.0, 4.0, 6.0, 200.0, 300.0, 10.0, N, N, N],
+            "resolution_min": [10.0, N, 60.0, 30.0, 20.0, 600.0, N, 15.0, N, N, N],
+            "is_missed": [False, True, False, False, False, False, False, False, False, True, False],
+            "is_resolved": [True, N, False, True, True, True, N, True, N, N, N],
+        }
+    )
+)
+JAN, FEB = dt.date(2024, 1, 1), dt.date(2024, 2, 1)
+
+
+def test_service_speed_company_in_window(backend):
+    t = backend.table(INTERACTIONS)
+    row = backend.execute(service_speed(t, start=JAN, end=FEB)).iloc[0]
+    assert (row.interactions_count, row.answered_count) == (10, 7)
+    # answered first responses: 0.5, 2, 4, 6, 10, 200, 300 → median 6;
+    # p90 at position 0.9·6 = 5.4 → 200 + 0.4·(300 − 200) = 240
+    assert row.first_response_median_min == pytest.approx(6.0)
+    assert row.first_response_p90_min == pytest.approx(240.0)
+    # resolutions 10, 15, 20, 30, 60, 600 → (20 + 30) / 2 = 25
+    assert row.resolution_median_min == pytest.approx(25.0)
+    # SLA hits: call 0.5 ≤ 1 ✓, 2 ✗; chat 4 ≤ 5 ✓, 6 ✗; email 200 ≤ 240 ✓, 300 ✗; messenger 10 ≤ 15 ✓
+    assert row.sla_hit_rate == pytest.approx(4 / 7)
+    # inbound calls: i1, i2, i3; missed: i2 → 1/3; complaints i3, i6 → 100·2/10 = 20
+    assert (row.inbound_calls_count, row.missed_calls_count) == (3, 1)
+    assert row.missed_call_rate == pytest.approx(1 / 3)
+    assert (row.complaints_count, row.complaints_per_100) == (2, pytest.approx(20.0))
+
+
+def test_service_speed_by_manager_null_rate_without_calls(backend):
+    t = backend.table(INTERACTIONS)
+    out = backend.execute(service_speed(t, start=JAN, end=FEB, by=("manager",))).set_index("manager")
+    # Anna: i1..i4, i8, i9, i11 = 7; answered 0.5, 2, 4, 10 → median (2 + 4)/2 = 3
+    assert out.loc["Anna", "interactions_count"] == 7
+    assert out.loc["Anna", "first_response_median_min"] == pytest.approx(3.0)
+    assert out.loc["Anna", "missed_call_rate"] == pytest.approx(1 / 3)
+    assert out.loc["Anna", "complaints_per_100"] == pytest.approx(100 / 7)
+    # Boris: i5, i6, i7 → answered 6, 200, 300 → median 200; no inbound call → null rate
+    assert out.loc["Boris", "first_response_median_min"] == pytest.approx(200.0)
+    assert pd.isna(out.loc["Boris", "missed_call_rate"])
+    assert out.loc["Boris", "complaints_per_100"] == pytest.approx(100 / 3)
+
+
+def test_service_speed_sla_override_keeps_other_defaults(duck):
+    t = duck.table(INTERACTIONS)
+    row = duck.execute(service_speed(t, start=JAN, end=FEB, sla_minutes={"call": 5})).iloc[0]
+    # call SLA 5: i3 (2 min) now hits too → 5 of 7; chat/email/messenger keep their defaults
+    assert row.sla_hit_rate == pytest.approx(5 / 7)
+    assert ServiceSettings().minutes_by_channel()["email"] == 240.0
+    assert hash(ServiceSettings({"call": 5})) == hash(ServiceSettings((("call", 5.0),)))
+
+
+def test_contacts_by_weekday_hour_counts_cells(duck):
+    t = duck.table(INTERACTIONS)
+    out = duck.execute(contacts_by_weekday_hour(t, start=JAN, end=FEB))
+    cells = {(r.weekday, r.hour): r.interactions_count for r in out.itertuples()}
+    # Mon 8 Jan 09:15, 09:40 and Mon 15 Jan 09:05 → (1, 9): 3; Wed 10 Jan 10:00, 10:30 → (3, 10): 2
+    assert cells == {(1, 9): 3, (2, 14): 1, (3, 10): 2, (4, 16): 1, (5, 11): 1, (2, 12): 1, (6, 13): 1}

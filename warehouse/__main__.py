@@ -1,0 +1,141 @@
+"""Command line: ``python -m warehouse import|undo|demo --db PATH ...``.
+
+Exit codes of ``import``: 0 every file imported; 1 a file was rejected (or unreadable);
+2 a file was already imported; 3 the database is held by another process. With several
+files the highest code wins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from warehouse.connection import DatabaseInUse, connect, default_db_path
+from warehouse.ingest import TABLES, AlreadyImported, ImportResult, import_csv, undo_import
+
+EXIT_OK, EXIT_REJECTED, EXIT_ALREADY_IMPORTED, EXIT_IN_USE = 0, 1, 2, 3
+SHOWN_REJECTS = 5
+
+
+def _in_use(exc: DatabaseInUse) -> int:
+    who = f"process {exc.pid}" if exc.pid is not None else "another process"
+    print(f"database in use by {who}; close the dashboard or use its Upload page", file=sys.stderr)
+    return EXIT_IN_USE
+
+
+def _print_result(result: ImportResult) -> None:
+    target = f" → {result.table_name}" if result.table_name else ""
+    import_id = f" (import {result.import_id})" if result.import_id is not None else ""
+    print(f"{result.file_name}{target}{import_id}: {result.status}; read {result.rows_read}, "
+          f"inserted {result.rows_inserted}, duplicate {result.rows_duplicate}, "
+          f"rejected {result.rows_rejected}")
+    for reject in result.rejects[:SHOWN_REJECTS]:
+        where = ", ".join(part for part in (
+            f"line {reject.line}" if reject.line is not None else "",
+            reject.column or "",
+        ) if part)
+        raw = f" (value: {reject.raw!r})" if reject.raw else ""
+        print(f"  {where + ': ' if where else ''}{reject.reason}{raw}")
+    if len(result.rejects) > SHOWN_REJECTS:
+        print(f"  … and {len(result.rejects) - SHOWN_REJECTS} more")
+
+
+def _import_one(con, path: Path, args) -> int:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"{path}: cannot read the file ({exc.strerror})", file=sys.stderr)
+        return EXIT_REJECTED
+    try:
+        result = import_csv(con, data, file_name=path.name, table=args.table,
+                            accept_partial=args.accept_partial, imported_by=args.user)
+    except AlreadyImported as exc:
+        print(exc.result.message)
+        return EXIT_ALREADY_IMPORTED
+    _print_result(result)
+    return EXIT_OK if result.status == "committed" else EXIT_REJECTED
+
+
+def cmd_import(args) -> int:
+    try:
+        con = connect(args.db)
+    except DatabaseInUse as exc:
+        return _in_use(exc)
+    try:
+        return max(_import_one(con, Path(name), args) for name in args.files)
+    finally:
+        con.close()
+
+
+def cmd_undo(args) -> int:
+    try:
+        con = connect(args.db)
+    except DatabaseInUse as exc:
+        return _in_use(exc)
+    try:
+        removed = undo_import(con, args.import_id)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_REJECTED
+    finally:
+        con.close()
+    print(f"import {args.import_id} undone: {removed} rows removed")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from warehouse.demo import build_demo_db  # written separately; loaded only when asked for
+
+    try:
+        options = {name: value for name in ("interactions", "seed")
+                   if (value := getattr(args, name)) is not None}
+        inserted = build_demo_db(args.db, replace=args.replace, **options)
+    except DatabaseInUse as exc:
+        return _in_use(exc)
+    except FileExistsError:
+        print(f"{args.db} exists; pass --replace to rebuild it", file=sys.stderr)
+        return EXIT_REJECTED
+    rows = ", ".join(f"{table} {count}" for table, count in (inserted or {}).items())
+    print(f"demo database written to {args.db}" + (f": {rows}" if rows else ""))
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def with_db(sub: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sub.add_argument("--db", type=Path, default=None,
+                         help="DuckDB file (default: $DASHBOARD_DB or data/dashboard.duckdb)")
+        return sub
+
+    imp = with_db(commands.add_parser("import", help="import canonical CSV files"))
+    imp.add_argument("--table", choices=sorted(TABLES), help="target table (default: from the header)")
+    imp.add_argument("--accept-partial", action="store_true",
+                     help="import the good rows of a file with rejected rows")
+    imp.add_argument("--user", default=None, help="recorded as imported_by")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    imp.set_defaults(run=cmd_import)
+
+    undo = with_db(commands.add_parser("undo", help="remove the rows of one import"))
+    undo.add_argument("import_id", type=int, metavar="ID")
+    undo.set_defaults(run=cmd_undo)
+
+    demo = with_db(commands.add_parser("demo", help="build the seeded demo database"))
+    demo.add_argument("--interactions", type=int, default=None, help="number of interactions (demo default)")
+    demo.add_argument("--seed", type=int, default=None, help="random seed (demo default)")
+    demo.add_argument("--replace", action="store_true", help="rebuild an existing file")
+    demo.set_defaults(run=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.db is None:
+        args.db = default_db_path()
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,763 @@
+"""Importing canonical CSV files and DataFrames into the canonical tables, one transaction each.
+
+A file's bytes are hashed (the same bytes are never imported twice), decoded as UTF-8, parsed
+by pandas as text and typed here with explicit rules (DuckDB's sniffer is never trusted), then
+staged, deduplicated on ``row_key`` and inserted together with its ``imports`` row.
+"""
+
+from __future__ import annotations
+
+import array
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+log = logging.getLogger(__name__)
+
+RAW_LIMIT = 200  # characters of a rejected value kept in a reject record
+
+TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
+NUMBER_PATTERN = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+INTEGER_PATTERN = r"[+-]?\d{1,9}"
+TRUE_WORDS = ("true", "1", "yes")
+FALSE_WORDS = ("false", "0", "no")
+
+MISSING_REQUIRED = "missing required value"
+BAD_TIMESTAMP = "not a timestamp (expected YYYY-MM-DD[ HH:MM[:SS]])"
+BAD_NUMBER = "not a number (expected digits with a dot decimal, e.g. 1234.50)"
+BAD_INTEGER = "not a whole number"
+BAD_BOOLEAN = "not a boolean (expected true/false/1/0/yes/no)"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One canonical table: columns (in schema order) with their DuckDB types, checks, id column."""
+
+    name: str
+    columns: dict[str, str]
+    required: tuple[str, ...]
+    id_column: str
+    enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "clients",
+            {
+                "client_id": "VARCHAR", "client_name": "VARCHAR", "manager": "VARCHAR",
+                "segment": "VARCHAR", "signed_at": "TIMESTAMP", "churned_at": "TIMESTAMP",
+                "budget_amount": "DOUBLE",
+            },
+            required=("client_id",),
+            id_column="client_id",
+        ),
+        TableSpec(
+            "managers",
+            {
+                "manager": "VARCHAR", "team": "VARCHAR", "lead": "VARCHAR",
+                "hired_at": "TIMESTAMP", "left_at": "TIMESTAMP", "weekly_hours": "DOUBLE",
+            },
+            required=("manager",),
+            id_column="manager",
+        ),
+        TableSpec(
+            "interactions",
+            {
+                "interaction_id": "VARCHAR", "occurred_at": "TIMESTAMP", "client_id": "VARCHAR",
+                "manager": "VARCHAR", "channel": "VARCHAR", "direction": "VARCHAR",
+                "kind": "VARCHAR", "duration_min": "DOUBLE", "first_response_min": "DOUBLE",
+                "resolution_min": "DOUBLE", "is_missed": "BOOLEAN", "is_resolved": "BOOLEAN",
+            },
+            required=("occurred_at", "client_id"),
+            id_column="interaction_id",
+            enums={
+                "channel": ("call", "email", "meeting", "chat", "messenger", "other"),
+                "direction": ("inbound", "outbound"),
+                "kind": ("request", "complaint", "upsell", "cross_sell", "renewal", "report",
+                         "meeting", "other"),
+            },
+        ),
+        TableSpec(
+            "payments",
+            {
+                "payment_id": "VARCHAR", "paid_at": "TIMESTAMP", "client_id": "VARCHAR",
+                "amount": "DOUBLE", "cost_amount": "DOUBLE", "product": "VARCHAR",
+                "kind": "VARCHAR", "manager": "VARCHAR",
+            },
+            required=("paid_at", "client_id", "amount"),
+            id_column="payment_id",
+            enums={"kind": ("new", "renewal", "upsell", "cross_sell")},
+        ),
+        TableSpec(
+            "nps_responses",
+            {
+                "response_id": "VARCHAR", "answered_at": "TIMESTAMP", "client_id": "VARCHAR",
+                "score": "INTEGER", "comment": "VARCHAR", "manager": "VARCHAR",
+            },
+            required=("answered_at", "client_id", "score"),
+            id_column="response_id",
+            ranges={"score": (0, 10)},
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One problem found in a file: 1-based line in the file (header = 1), column, reason, raw value."""
+
+    line: int | None
+    column: str | None
+    reason: str
+    raw: str | None
+
+
+@dataclass
+class ImportResult:
+    """What an import did. ``status``: 'committed' | 'rejected' | 'duplicate_file'."""
+
+    import_id: int | None
+    table_name: str | None
+    file_name: str
+    rows_read: int
+    rows_inserted: int
+    rows_duplicate: int
+    rows_rejected: int
+    status: str
+    message: str
+    rejects: list[Reject] = field(default_factory=list)
+
+
+class EarlierImport(NamedTuple):
+    import_id: int
+    file_name: str | None
+    imported_at: dt.datetime
+    imported_by: str | None
+
+
+class AlreadyImported(Exception):
+    """These exact bytes are already imported; ``earlier`` names that import, ``result`` says so."""
+
+    def __init__(self, earlier: EarlierImport, result: ImportResult):
+        self.earlier = earlier
+        self.result = result
+        super().__init__(result.message)
+
+
+class ReconciliationError(RuntimeError):
+    """Counts do not add up (inserted + duplicate + rejected != records): the import is rolled back."""
+
+
+# ------------------------------------------------------------------------- table detection
+
+def _normalise(column: str) -> str:
+    return str(column).strip().lower()
+
+
+def detect_table(columns: list[str]) -> str | None:
+    """Canonical column names → the table they belong to, or None when unclear.
+
+    Candidates are the tables whose required columns are all present; the one sharing the most
+    columns with the file wins (a payments file also has ``client_id``, clients' only
+    required column). A tie gives None.
+    """
+    names = {_normalise(c) for c in columns}
+    scores = {
+        spec.name: len(names & spec.columns.keys())
+        for spec in TABLES.values()
+        if set(spec.required) <= names
+    }
+    if not scores:
+        return None
+    best = max(scores.values())
+    winners = [name for name, score in scores.items() if score == best]
+    return winners[0] if len(winners) == 1 else None
+
+
+# ------------------------------------------------------------------------- typing values
+
+@dataclass
+class _Typed:
+    """Typed values of one batch plus the (row, column, reason) problems found while typing."""
+
+    values: dict[str, pd.Series]
+    problems: list[tuple[np.ndarray, str, str]]  # (bad row positions, column, reason)
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Any series → stripped text, '' where missing."""
+    return values.astype("str").fillna("").str.strip()
+
+
+def _type_column(values: pd.Series, sql_type: str) -> tuple[pd.Series, pd.Series, str]:
+    """Raw cells of one column → (typed values, mask of unparseable non-empty cells, reason).
+
+    Already typed input (a DataFrame from :func:`import_frame`) passes through unchanged.
+    """
+    if sql_type == "TIMESTAMP" and pd.api.types.is_datetime64_any_dtype(values):
+        typed = values.dt.tz_localize(None) if values.dt.tz is not None else values
+        return typed.astype("datetime64[us]"), pd.Series(False, index=values.index), BAD_TIMESTAMP
+    is_number = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+    if sql_type == "DOUBLE" and is_number:
+        typed = values.astype("float64")
+        return typed, pd.Series(~np.isfinite(typed) & typed.notna(), index=values.index), BAD_NUMBER
+    if sql_type == "INTEGER" and pd.api.types.is_integer_dtype(values):
+        return values.astype("Int64"), pd.Series(False, index=values.index), BAD_INTEGER
+    if sql_type == "BOOLEAN" and pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean"), pd.Series(False, index=values.index), BAD_BOOLEAN
+
+    text = _as_text(values)
+    present = text != ""
+    if sql_type == "VARCHAR":
+        return text.where(present), pd.Series(False, index=values.index), ""
+    if sql_type == "TIMESTAMP":
+        shaped = text.str.fullmatch(TIMESTAMP_PATTERN)
+        typed = pd.to_datetime(text.where(shaped), format="ISO8601", errors="coerce")
+        return typed.astype("datetime64[us]"), present & typed.isna(), BAD_TIMESTAMP
+    if sql_type == "DOUBLE":
+        shaped = text.str.fullmatch(NUMBER_PATTERN)
+        typed = pd.to_numeric(text.where(shaped), errors="coerce").astype("float64")
+        return typed, present & ~np.isfinite(typed), BAD_NUMBER  # NaN (unparsed) or overflow
+    if sql_type == "INTEGER":
+        shaped = text.str.fullmatch(INTEGER_PATTERN)
+        typed = pd.to_numeric(text.where(shaped), errors="coerce").astype("Int64")
+        return typed, present & typed.isna(), BAD_INTEGER
+    if sql_type == "BOOLEAN":
+        word = text.str.lower()
+        is_true, is_false = word.isin(TRUE_WORDS).to_numpy(bool), word.isin(FALSE_WORDS).to_numpy(bool)
+        typed = pd.Series(pd.arrays.BooleanArray(is_true, ~(is_true | is_false)), index=values.index)
+        return typed, present & typed.isna(), BAD_BOOLEAN
+    raise ValueError(f"unsupported column type {sql_type}")
+
+
+def _type_batch(spec: TableSpec, raw: pd.DataFrame) -> _Typed:
+    """Raw cells (canonical columns, any subset) → typed values of every spec column + problems."""
+    n = len(raw)
+    values: dict[str, pd.Series] = {}
+    problems: list[tuple[np.ndarray, str, str]] = []
+
+    def flag(mask, column: str, reason: str) -> None:
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if positions.size:
+            problems.append((positions, column, reason))
+
+    for column, sql_type in spec.columns.items():
+        if column not in raw.columns:  # optional column absent from the file (header checked)
+            values[column] = pd.Series([None] * n, index=raw.index, dtype="object")
+            continue
+        typed, unparseable, reason = _type_column(raw[column], sql_type)
+        missing = typed.isna() & ~unparseable
+        if column in spec.enums:
+            allowed = spec.enums[column]
+            typed = typed.str.lower()
+            unknown = typed.notna() & ~typed.isin(allowed)
+            flag(unknown, column, f"unknown value (expected one of: {', '.join(allowed)})")
+            typed = typed.where(~unknown)
+        if column in spec.ranges:
+            low, high = spec.ranges[column]
+            outside = typed.notna() & ((typed < low) | (typed > high))
+            flag(outside.fillna(False), column, f"{column} outside {low}..{high}")
+            typed = typed.where(~outside.fillna(False))
+        if column in spec.required:
+            flag(missing, column, MISSING_REQUIRED)
+        flag(unparseable, column, reason)
+        values[column] = typed
+    return _Typed(values, problems)
+
+
+def _reject_frame(typed: _Typed, raw: pd.DataFrame, lines: np.ndarray, extra: list[Reject]) -> pd.DataFrame:
+    """Problems (positions per column/reason) → one row per problem: line, column, reason, raw."""
+    parts = [
+        pd.DataFrame({
+            "line": lines[positions],
+            "column": column,
+            "reason": reason,
+            "raw": _as_text(raw[column]).iloc[positions].str.slice(0, RAW_LIMIT).to_numpy(),
+        })
+        for positions, column, reason in typed.problems
+    ]
+    if extra:
+        parts.append(pd.DataFrame([vars(r) for r in extra]))
+    if not parts:
+        return pd.DataFrame({"line": [], "column": [], "reason": [], "raw": []})
+    order = {name: i for i, name in enumerate(raw.columns)}
+    frame = pd.concat(parts, ignore_index=True)
+    frame["_order"] = frame["column"].map(order).fillna(-1)
+    return frame.sort_values(["line", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
+
+
+def _rejects_list(frame: pd.DataFrame) -> list[Reject]:
+    return [
+        Reject(int(line) if pd.notna(line) else None,
+               None if pd.isna(column) else str(column),
+               str(reason),
+               None if pd.isna(raw) else str(raw))
+        for line, column, reason, raw in frame[["line", "column", "reason", "raw"]].itertuples(index=False)
+    ]
+
+
+# ------------------------------------------------------------------------- batches
+
+@dataclass
+class _Batch:
+    """Rows of one file, not yet typed: raw cells in canonical columns, their file lines, extras."""
+
+    file_name: str
+    sha256: str
+    records: int                 # counted independently of the parser
+    raw: pd.DataFrame            # one row per well-formed record
+    lines: np.ndarray            # file line of each raw row
+    structural: list[Reject]     # records that could not be split into the header's fields
+
+
+def _arrow_frame(spec: TableSpec, typed: _Typed, keep: np.ndarray, records: np.ndarray) -> pa.Table:
+    """Typed values of the kept rows → an Arrow table in schema order plus ``_record``."""
+    arrow_types = {"VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us"), "DOUBLE": pa.float64(),
+                   "INTEGER": pa.int32(), "BOOLEAN": pa.bool_()}
+    arrays = {
+        column: pa.array(typed.values[column][keep], type=arrow_types[sql_type], from_pandas=True)
+        for column, sql_type in spec.columns.items()
+    }
+    arrays["_record"] = pa.array(records[keep], type=pa.int64())
+    return pa.table(arrays)
+
+
+def _key_expression(spec: TableSpec) -> str:
+    """SQL for row_key: the id column, else sha256 of every column in fixed text formats.
+
+    Formats are explicit (not DuckDB's default casts) so keys stay stable across versions:
+    timestamps ``%Y-%m-%d %H:%M:%S.%f``, doubles ``%.17g``, booleans true/false, NULL ''.
+    """
+    def text(column: str, sql_type: str) -> str:
+        ident = f'"{column}"'
+        formatted = {
+            "TIMESTAMP": f"strftime({ident}, '%Y-%m-%d %H:%M:%S.%f')",
+            "DOUBLE": f"printf('%.17g', {ident})",
+            "BOOLEAN": f"CASE WHEN {ident} THEN 'true' ELSE 'false' END",
+            "INTEGER": f"CAST({ident} AS VARCHAR)",
+        }.get(sql_type, ident)
+        return f"coalesce({formatted}, '')"
+
+    joined = ", ".join(text(c, t) for c, t in spec.columns.items())
+    return f'coalesce("{spec.id_column}", sha256(concat_ws(chr(31), {joined})))'
+
+
+def _stage(cur, spec: TableSpec, frame: pa.Table) -> tuple[int, int, int]:
+    """Good rows → temp table ``_staged`` flagged by repeat-in-file / already-in-table.
+
+    Returns (repeated in the file, already in the table, new).
+    """
+    cur.register("_frame", frame)
+    columns = ", ".join(f'"{c}"' for c in spec.columns)
+    cur.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _staged AS
+        WITH keyed AS (SELECT {columns}, _record, {_key_expression(spec)} AS row_key FROM _frame)
+        SELECT *,
+               row_number() OVER (PARTITION BY row_key ORDER BY _record) > 1 AS _is_repeat,
+               row_key IN (SELECT row_key FROM "{spec.name}") AS _is_known
+        FROM keyed
+    """)
+    cur.unregister("_frame")
+    repeated, known, new = cur.execute("""
+        SELECT count(*) FILTER (WHERE _is_repeat),
+               count(*) FILTER (WHERE NOT _is_repeat AND _is_known),
+               count(*) FILTER (WHERE NOT _is_repeat AND NOT _is_known)
+        FROM _staged
+    """).fetchall()[0]
+    return int(repeated), int(known), int(new)
+
+
+def _insert_new_rows(cur, spec: TableSpec, import_id: int) -> int:
+    """Staged rows that are neither repeats nor already known → the table. Returns rows inserted."""
+    columns = ", ".join(f'"{c}"' for c in spec.columns)
+    (inserted,) = cur.execute(
+        f'INSERT INTO "{spec.name}" ({columns}, import_id, row_key) '
+        f"SELECT {columns}, $import_id, row_key FROM _staged WHERE NOT _is_repeat AND NOT _is_known",
+        {"import_id": import_id},
+    ).fetchall()[0]
+    return int(inserted)
+
+
+def _write_import_row(cur, result: ImportResult, sha256: str, preset: str | None,
+                      imported_by: str | None) -> None:
+    cur.execute(
+        "INSERT INTO imports (import_id, sha256, file_name, table_name, preset, rows_read, "
+        "rows_inserted, rows_duplicate, rows_rejected, imported_by, imported_at, status, active_sha256) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed', ?)",
+        [result.import_id, sha256, result.file_name, result.table_name, preset, result.rows_read,
+         result.rows_inserted, result.rows_duplicate, result.rows_rejected, imported_by,
+         dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), sha256],
+    )
+
+
+def _write_rejects(cur, import_id: int, rejects: pd.DataFrame) -> None:
+    frame = pa.table({
+        "line": pa.array(rejects["line"], type=pa.int64(), from_pandas=True),
+        "column": pa.array(rejects["column"], type=pa.string(), from_pandas=True),
+        "reason": pa.array(rejects["reason"], type=pa.string(), from_pandas=True),
+        "raw": pa.array(rejects["raw"], type=pa.string(), from_pandas=True),
+    })
+    cur.register("_rejects", frame)
+    cur.execute('INSERT INTO rejects SELECT $import_id, line, "column", reason, raw FROM _rejects',
+                {"import_id": import_id})
+    cur.unregister("_rejects")
+
+
+# ------------------------------------------------------------------------- earlier imports
+
+def _earlier_import(con, sha256: str) -> EarlierImport | None:
+    rows = con.execute(
+        "SELECT import_id, file_name, imported_at, imported_by FROM imports WHERE active_sha256 = ?",
+        [sha256],
+    ).fetchall()
+    return EarlierImport(*rows[0]) if rows else None
+
+
+def _already_imported(earlier: EarlierImport, file_name: str, table: str | None) -> AlreadyImported:
+    when = earlier.imported_at.strftime("%Y-%m-%d %H:%M")
+    by = f" by {earlier.imported_by}" if earlier.imported_by else ""
+    message = (f"{file_name}: this exact file was already imported as import {earlier.import_id} "
+               f"('{earlier.file_name}', {when} UTC{by}); nothing changed.")
+    result = ImportResult(earlier.import_id, table, file_name, 0, 0, 0, 0, "duplicate_file", message)
+    return AlreadyImported(earlier, result)
+
+
+def _check_not_imported(con, sha256: str, file_name: str, table: str | None) -> None:
+    cur = con.cursor()
+    try:
+        earlier = _earlier_import(cur, sha256)
+    finally:
+        cur.close()
+    if earlier is not None:
+        raise _already_imported(earlier, file_name, table)
+
+
+# ------------------------------------------------------------------------- the import
+
+def _file_rejected(file_name: str, table: str | None, records: int, reject: Reject) -> ImportResult:
+    """A problem with the whole file (encoding, header): every record counts as rejected."""
+    where = f"line {reject.line}: " if reject.line else ""
+    return ImportResult(
+        None, table, file_name, records, 0, 0, records, "rejected",
+        f"{file_name}: {where}{reject.reason}; nothing imported.", [reject],
+    )
+
+
+def _import_batch(con, spec: TableSpec, batch: _Batch, *, imported_by: str | None,
+                  accept_partial: bool, preset: str | None) -> ImportResult:
+    """Typed, checked rows of one file → one transaction: stage, insert, log, COMMIT."""
+    typed = _type_batch(spec, batch.raw)
+    rejects = _reject_frame(typed, batch.raw, batch.lines, batch.structural)
+    bad = np.zeros(len(batch.raw), dtype=bool)
+    for positions, _column, _reason in typed.problems:
+        bad[positions] = True
+    rows_rejected = int(bad.sum()) + len(batch.structural)
+
+    if rows_rejected and not accept_partial:
+        return ImportResult(
+            None, spec.name, batch.file_name, batch.records, 0, 0, rows_rejected, "rejected",
+            f"{batch.file_name}: {rows_rejected} of {batch.records} rows rejected; nothing imported. "
+            "Fix the rows listed, or accept a partial import.",
+            _rejects_list(rejects),
+        )
+
+    keep = ~bad
+    frame = _arrow_frame(spec, typed, keep, np.arange(len(batch.raw)))
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        earlier = _earlier_import(cur, batch.sha256)  # again, inside the transaction
+        if earlier is not None:
+            raise _already_imported(earlier, batch.file_name, spec.name)
+        (import_id,) = cur.execute("SELECT nextval('import_id_seq')").fetchall()[0]
+        repeated, known, new = _stage(cur, spec, frame)
+        inserted = _insert_new_rows(cur, spec, import_id)
+        duplicate = repeated + known
+        if inserted != new or inserted + duplicate + rows_rejected != batch.records:
+            raise ReconciliationError(
+                f"{batch.file_name}: inserted {inserted} (expected {new}) + duplicate {duplicate} "
+                f"+ rejected {rows_rejected} != {batch.records} records"
+            )
+        result = ImportResult(
+            int(import_id), spec.name, batch.file_name, batch.records, inserted, duplicate,
+            rows_rejected, "committed",
+            f"{batch.file_name} → {spec.name} (import {import_id}): {batch.records} read, "
+            f"{inserted} inserted, {duplicate} duplicate, {rows_rejected} rejected.",
+            _rejects_list(rejects),
+        )
+        if len(rejects):
+            _write_rejects(cur, int(import_id), rejects)
+        _write_import_row(cur, result, batch.sha256, preset, imported_by)
+        cur.execute("DROP TABLE _staged")
+        try:
+            cur.execute("COMMIT")
+        except Exception:
+            # Another session committed the same bytes first (active_sha256 is UNIQUE)?
+            _check_not_imported(con, batch.sha256, batch.file_name, spec.name)
+            raise
+        return result
+    except BaseException:
+        _rollback(cur)
+        raise
+    finally:
+        cur.close()
+
+
+def _rollback(cur) -> None:
+    try:
+        cur.execute("ROLLBACK")
+    except Exception:  # no transaction open (failed COMMIT already ended it)
+        log.debug("rollback: no open transaction", exc_info=True)
+
+
+def _read_bytes(path_or_bytes) -> bytes:
+    if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+        return bytes(path_or_bytes)
+    if isinstance(path_or_bytes, (str, os.PathLike)):
+        return Path(path_or_bytes).read_bytes()
+    return path_or_bytes.read()  # file-like, e.g. an uploaded file
+
+
+class _Scan(NamedTuple):
+    """Records of a CSV file as counted before (and apart from) parsing it."""
+
+    header: list[str]
+    lines: np.ndarray        # file line where each record starts (header = line 1)
+    structural: list[Reject]  # records with more or fewer fields than the header
+    well_formed: np.ndarray  # per record: has exactly the header's fields
+    widest: int              # most fields in any record
+
+
+def _scan(header: list[str], lines, widths, raw_of) -> _Scan:
+    lines, widths = np.asarray(lines, dtype=np.int64), np.asarray(widths, dtype=np.int64)
+    well_formed = widths == len(header)
+    structural = [
+        Reject(int(lines[i]), None, f"expected {len(header)} fields, found {int(widths[i])}", raw_of(i)[:RAW_LIMIT])
+        for i in np.flatnonzero(~well_formed)
+    ]
+    return _Scan(header, lines, structural, well_formed, int(max(widths.max(initial=0), len(header))))
+
+
+def _scan_csv(text: str) -> _Scan:
+    """CSV text → records, read with the csv module (quotes, embedded newlines). Blank lines
+    are not records. Raises csv.Error on malformed input."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    if not header:  # empty file or blank first line: no header
+        return _Scan([], np.zeros(0, np.int64), [], np.zeros(0, bool), 0)
+    lines, widths, rows = array.array("q"), array.array("q"), {}
+    previous = reader.line_num
+    for row in reader:
+        if row:
+            if len(row) != len(header):
+                rows[len(lines)] = ",".join(row)
+            lines.append(previous + 1)
+            widths.append(len(row))
+        previous = reader.line_num
+    return _scan(header, lines, widths, rows.__getitem__)
+
+
+def _scan_plain(body: bytes) -> _Scan:
+    """Bytes of a CSV without quotes or lone CRs → records, counted with numpy (fast path).
+
+    Every line is a record (blank ones excepted) and its fields are its commas + 1; the
+    bytes compared are ASCII, which never occur inside a multi-byte UTF-8 character.
+    """
+    octets = np.frombuffer(body, dtype=np.uint8)
+    ends = np.flatnonzero(octets == ord("\n"))
+    if len(octets) and (not len(ends) or ends[-1] != len(octets) - 1):
+        ends = np.append(ends, len(octets))  # last line without a newline
+    starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
+    stops = ends - (octets[np.maximum(ends - 1, 0)] == ord("\r")) * (ends > starts)  # drop \r of \r\n
+    if not len(ends) or stops[0] == starts[0]:  # empty file or blank first line: no header
+        return _Scan([], np.zeros(0, np.int64), [], np.zeros(0, bool), 0)
+    commas = np.flatnonzero(octets == ord(","))
+    widths = np.searchsorted(commas, stops) - np.searchsorted(commas, starts) + 1
+    header = body[starts[0]:stops[0]].decode("utf-8").split(",")
+    record = np.flatnonzero(stops > starts)[1:]  # non-blank lines after the header
+    return _scan(header, record + 1, widths[record],
+                 lambda i: body[starts[record[i]]:stops[record[i]]].decode("utf-8"))
+
+
+def _scan_records(body: bytes, text: str) -> _Scan:
+    """CSV (bytes without BOM, and the same as text) → its records, counted apart from pandas."""
+    if '"' not in text and text.count("\r") == text.count("\r\n"):
+        return _scan_plain(body)
+    return _scan_csv(text)
+
+
+def _header_problem(spec: TableSpec, header: list[str]) -> Reject | None:
+    names = [_normalise(c) for c in header]
+    duplicated = sorted({c for c in names if names.count(c) > 1})
+    if duplicated:
+        return Reject(1, duplicated[0], "column appears more than once", None)
+    unknown = [c for c in names if c not in spec.columns]
+    if unknown:
+        return Reject(1, unknown[0], f"unknown column for table {spec.name}", None)
+    missing = [c for c in spec.required if c not in names]
+    if missing:
+        return Reject(1, missing[0], "required column missing", None)
+    return None
+
+
+class _FileProblem(Exception):
+    """The whole file is unusable (encoding, header, CSV structure); carried to one reject."""
+
+    def __init__(self, reject: Reject, records: int = 0, table: str | None = None):
+        super().__init__(reject.reason)
+        self.reject, self.records, self.table = reject, records, table
+
+
+def _decode(data: bytes) -> str:
+    """File bytes → text; UTF-8 with or without BOM only (other encodings: the Upload page)."""
+    if data[:2] == b"\x1f\x8b" or data[:4] == b"PK\x03\x04":
+        raise _FileProblem(Reject(None, None, "compressed or Excel file, not CSV text", None))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _FileProblem(Reject(data[: exc.start].count(b"\n") + 1, None, "not UTF-8 text", None)) from None
+    if "\x00" in text:
+        raise _FileProblem(Reject(None, None, "binary data (NUL bytes), not CSV text", None))
+    return text
+
+
+def _csv_batch(data: bytes, *, file_name: str, sha256: str, table: str | None) -> tuple[TableSpec, _Batch]:
+    """CSV bytes → (target table, raw text cells of its well-formed records with their lines)."""
+    try:
+        text = _decode(data)
+        scan = _scan_records(data.removeprefix(codecs.BOM_UTF8), text)
+    except csv.Error as exc:
+        log.info("csv scan of %s failed: %s", file_name, exc)
+        raise _FileProblem(Reject(None, None, "not a readable CSV file", None)) from None
+    header, records = scan.header, len(scan.lines)
+    if not header:
+        reason = "empty file" if not text.strip() else "the first line is empty (expected the column names)"
+        raise _FileProblem(Reject(1, None, reason, None))
+    table = table or detect_table(header)
+    if table is None:
+        raise _FileProblem(Reject(1, None, "cannot tell which table the columns belong to", None), records)
+    spec = TABLES[table]
+    problem = _header_problem(spec, header)
+    if problem is not None:
+        raise _FileProblem(problem, records, table)
+    try:  # every record, however many fields it has, so the counts can be compared
+        raw = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False,
+                          na_filter=False, header=None, names=range(scan.widest), index_col=False,
+                          engine="c").iloc[1:]
+    except (pd.errors.ParserError, ValueError) as exc:
+        log.info("pandas could not parse %s: %s", file_name, exc)
+        raise _FileProblem(Reject(None, None, "not a readable CSV file", None), records, table) from None
+    if len(raw) != records:
+        raise ReconciliationError(f"{file_name}: the parser read {len(raw)} rows, the csv module {records}")
+    raw = raw.loc[scan.well_formed, list(range(len(header)))].reset_index(drop=True)
+    raw.columns = [_normalise(c) for c in header]
+    return spec, _Batch(file_name, sha256, records, raw, scan.lines[scan.well_formed], scan.structural)
+
+
+def import_csv(con, path_or_bytes, *, file_name: str, table: str | None = None,
+               imported_by: str | None = None, accept_partial: bool = False,
+               preset: str | None = None) -> ImportResult:
+    """A canonical UTF-8 CSV (header = canonical column names) → rows in its table, one transaction.
+
+    file: one record per row → ``table`` gains the rows whose row_key it lacks. Raises
+    :class:`AlreadyImported` for bytes already imported (and not undone). Any rejected row
+    rejects the whole file unless ``accept_partial``, which imports the good rows and stores
+    the rejects in ``rejects``. A file-level problem (encoding, header) is one reject.
+    """
+    if table is not None and table not in TABLES:
+        raise ValueError(f"unknown table {table!r}; expected one of {sorted(TABLES)}")
+    data = _read_bytes(path_or_bytes)
+    sha256 = hashlib.sha256(data).hexdigest()
+    _check_not_imported(con, sha256, file_name, table)
+    try:
+        spec, batch = _csv_batch(data, file_name=file_name, sha256=sha256, table=table)
+    except _FileProblem as problem:
+        return _file_rejected(file_name, problem.table or table, problem.records, problem.reject)
+    return _import_batch(con, spec, batch, imported_by=imported_by, accept_partial=accept_partial,
+                         preset=preset)
+
+
+def _frame_sha256(df: pd.DataFrame) -> str:
+    """sha256 of the frame written as CSV by Arrow (C++, much faster than ``DataFrame.to_csv``)."""
+    sink = io.BytesIO()
+    pa_csv.write_csv(pa.Table.from_pandas(df, preserve_index=False), sink)
+    return hashlib.sha256(sink.getvalue()).hexdigest()
+
+
+def import_frame(con, table: str, df: pd.DataFrame, *, file_name: str, imported_by: str | None = None,
+                 sha256: str | None = None, accept_partial: bool = False,
+                 preset: str | None = None) -> ImportResult:
+    """A DataFrame in canonical columns → rows in ``table``, exactly as :func:`import_csv` would.
+
+    Typed columns (datetime64, numbers, bool) are taken as they are; text is parsed with the
+    CSV rules. ``sha256`` defaults to the hash of the frame's CSV serialisation. Reject lines are
+    the lines the rows would have in that CSV (header = 1).
+    """
+    if table not in TABLES:
+        raise ValueError(f"unknown table {table!r}; expected one of {sorted(TABLES)}")
+    sha256 = sha256 or _frame_sha256(df)
+    _check_not_imported(con, sha256, file_name, table)
+    spec = TABLES[table]
+    problem = _header_problem(spec, list(df.columns))
+    if problem is not None:
+        return _file_rejected(file_name, table, len(df), problem)
+    raw = df.reset_index(drop=True)
+    raw.columns = [_normalise(c) for c in df.columns]
+    batch = _Batch(file_name, sha256, len(df), raw, np.arange(2, len(df) + 2, dtype=np.int64), [])
+    return _import_batch(con, spec, batch, imported_by=imported_by, accept_partial=accept_partial,
+                         preset=preset)
+
+
+# ------------------------------------------------------------------------- undo and log
+
+def undo_import(con, import_id: int) -> int:
+    """Remove the rows one import inserted and mark it 'undone', in one transaction.
+
+    Returns the rows removed. Its bytes may be imported again afterwards. Rows that later
+    overlapping imports skipped as duplicates of this import's rows go with it.
+    """
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        rows = cur.execute("SELECT table_name, status FROM imports WHERE import_id = ?",
+                           [import_id]).fetchall()
+        if not rows:
+            raise ValueError(f"there is no import {import_id}")
+        table_name, status = rows[0]
+        if status != "committed":
+            raise ValueError(f"import {import_id} is already {status}")
+        spec = TABLES[table_name]  # identifier from TABLES only
+        (removed,) = cur.execute(f'DELETE FROM "{spec.name}" WHERE import_id = ?', [import_id]).fetchall()[0]
+        cur.execute("UPDATE imports SET status = 'undone', active_sha256 = NULL WHERE import_id = ?",
+                    [import_id])
+        cur.execute("COMMIT")
+        return int(removed)
+    except BaseException:
+        _rollback(cur)
+        raise
+    finally:
+        cur.close()
+
+
+def import_log(con) -> pd.DataFrame:
+    """imports: one row per import → the same, newest first (columns of design §3)."""
+    return con.execute("""
+        SELECT import_id, sha256, file_name, table_name, preset, rows_read, rows_inserted,
+               rows_duplicate, rows_rejected, imported_by, imported_at, status
+        FROM imports ORDER BY import_id DESC
+    """).df()

@@ -1,0 +1,173 @@
+"""Typing text cells from real exports: numbers, dates, durations, booleans, call statuses.
+
+Every parser takes a pandas Series of strings and returns ``(parsed, bad)``: parsed values (NA
+where empty or unparseable) and a boolean mask of non-empty cells that could not be parsed, so
+the caller can reject those rows. Placeholders such as "-", "N/A" or amoCRM's "не закрыта" count
+as empty.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+PLACEHOLDERS = frozenset({"", "-", "—", "–", "не закрыта", "n/a", "#n/a", "null", "none", "нет данных"})
+_SPACES = "[\\s\u00a0\u202f\u2009]"
+_CURRENCY = r"(?:₽|\$|€|руб\.?|р\.|rub|usd|eur)"
+_NUMBER_SHAPE = r"\d+(?:\.\d+)?"
+_DMY = r"(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})"
+_ISO = r"(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
+_TIME = r"(?:[ T]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,]\d+)?)?)?"
+_ZONE = r"(?:\s*(?:Z|UTC|[+-]\d{2}:?\d{2}))?"
+_CLOCK = r"(?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{2})"
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "да", "д", "истина", "+", "on", "x", "✓", "v"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "нет", "н", "ложь", "off"})
+MISSED_WORDS = frozenset({"missed", "no answer", "not answered", "busy", "failed", "unanswered", "пропущен",
+                          "пропущенный", "не отвечен", "неотвечен", "занято", "не дозвонился", "нет ответа",
+                          "отклонен", "отклонён"})
+ANSWERED_WORDS = frozenset({"answered", "отвечен", "отвеченный", "принят", "успешный", "ok"})
+UNIT_MINUTES = {"s": 1 / 60, "min": 1.0, "h": 60.0}
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype("str").fillna("").str.strip()
+
+
+def is_empty(values: pd.Series) -> pd.Series:
+    """Cells → mask of empty cells and placeholders ('-', 'N/A', 'не закрыта', …)."""
+    return _text(values).str.lower().isin(PLACEHOLDERS)
+
+
+def _fail(values: pd.Series, parsed: pd.Series) -> pd.Series:
+    """Non-empty cells whose parsed value is missing."""
+    return (~is_empty(values) & parsed.isna()).astype(bool)
+
+
+def parse_number(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Cells → (float64, bad). Handles '1 234,50', '1,234.50', '₽ 5', '5 руб.', '-5', '(5)'.
+
+    ``decimal`` ',' or '.' pins the decimal mark (the other one is a thousands separator). When
+    None: a value holding both marks takes the last one as decimal; a lone single comma is a
+    decimal comma (Russian exports), several commas are thousands.
+    """
+    text = _text(values).str.lower().str.replace(_CURRENCY, "", regex=True).str.replace(_SPACES, "", regex=True)
+    negative = text.str.fullmatch(r"\(.*\)") | text.str.startswith("-")
+    text = text.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.replace(r"^[+-]", "", regex=True)
+    if decimal == ",":
+        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    elif decimal == ".":
+        text = text.str.replace(",", "", regex=False)
+    else:
+        comma_last = text.str.rfind(",") > text.str.rfind(".")
+        both = text.str.contains(",", regex=False) & text.str.contains(".", regex=False)
+        many_commas = text.str.count(",") > 1
+        has_comma = text.str.contains(",", regex=False)
+        comma_decimal = (comma_last & both) | (~both & has_comma & ~many_commas)
+        text = text.where(~comma_decimal, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+        text = text.where(comma_decimal, text.str.replace(",", "", regex=False))
+    shaped = text.str.fullmatch(_NUMBER_SHAPE).fillna(False).astype(bool)
+    number = pd.to_numeric(text.where(shaped), errors="coerce").astype("float64")
+    number = number.where(~negative.fillna(False).astype(bool), -number)
+    number = number.where(~is_empty(values))
+    return number, _fail(values, number)
+
+
+def settle_date_order(values: pd.Series) -> tuple[str, bool]:
+    """A date column → (order 'dmy' | 'mdy', ambiguous). '.' dates are day-first; '/' and '-' dates
+    are day-first if any first part > 12, month-first if any second part > 12, else ambiguous
+    (day-first assumed, the UI should ask)."""
+    text = _text(values)
+    text = text[text.str.match(r"\d{1,2}[/-]")]
+    parts = text.str.extract("^" + _DMY)
+    slashed = parts["sep"].isin(["/", "-"])
+    first = pd.to_numeric(parts["a"].where(slashed), errors="coerce")
+    second = pd.to_numeric(parts["b"].where(slashed), errors="coerce")
+    if (first > 12).any():
+        return "dmy", False
+    if (second > 12).any():
+        return "mdy", False
+    return "dmy", bool(slashed.any())
+
+
+def _fast_formats(order: str) -> list[str]:
+    """strptime formats tried first (C speed); anything they leave is parsed by the regex path."""
+    slashed = "%d/%m/%Y" if order == "dmy" else "%m/%d/%Y"
+    dates = ["%d.%m.%Y", "%Y-%m-%d", slashed]
+    return [d + t for d in dates for t in (" %H:%M:%S", " %H:%M", "")] + ["%Y-%m-%dT%H:%M:%S"]
+
+
+def _regex_datetime(text: pd.Series, order: str) -> pd.Series:
+    """The reference parser: every accepted shape spelled out as a regex, impossible dates → NaT."""
+    dmy = text.str.extract(f"^{_DMY}{_TIME}{_ZONE}$")
+    iso = text.str.extract(f"^{_ISO}{_TIME}{_ZONE}$")
+    day_first = (dmy["sep"] == ".") | (order == "dmy")
+    parts = pd.DataFrame({
+        "year": iso["year"].fillna(dmy["year"]),
+        "month": iso["month"].fillna(dmy["b"].where(day_first, dmy["a"])),
+        "day": iso["day"].fillna(dmy["a"].where(day_first, dmy["b"])),
+        "hour": iso["hour"].fillna(dmy["hour"]).fillna("0"),
+        "minute": iso["minute"].fillna(dmy["minute"]).fillna("0"),
+        "second": iso["second"].fillna(dmy["second"]).fillna("0"),
+    }).apply(pd.to_numeric, errors="coerce")
+    valid = parts.notna().all(axis=1) & (parts["hour"] < 24) & (parts["minute"] < 60) & (parts["second"] < 60)
+    return pd.to_datetime(parts.where(valid), errors="coerce").astype("datetime64[us]")
+
+
+def parse_datetime(values: pd.Series, *, order: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Cells → (datetime64[us], bad). DD.MM.YYYY[ HH:MM[:SS]], ISO (a zone suffix is dropped: times
+    stay as exported), DD/MM/YYYY or MM/DD/YYYY per ``order`` (None: :func:`settle_date_order` on
+    this column; pin it when parsing a file in chunks). Impossible dates (31.02.2024) are bad."""
+    text = _text(values)
+    order = order or settle_date_order(values)[0]
+    stamps = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    todo = ~is_empty(values)
+    for fmt in _fast_formats(order):
+        if not todo.any():
+            break
+        parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
+        stamps = stamps.fillna(parsed.astype("datetime64[us]"))
+        todo &= stamps.isna()
+    if todo.any():
+        stamps[todo] = _regex_datetime(text[todo], order)
+    return stamps, _fail(values, stamps)
+
+
+def parse_duration_min(values: pd.Series, *, unit: str = "s", decimal: str | None = None
+                       ) -> tuple[pd.Series, pd.Series]:
+    """Cells → (minutes as float64, bad). 'HH:MM:SS' / 'MM:SS' clock text, or a plain number in
+    ``unit`` ('s', 'min' or 'h'); e.g. '00:02:30' → 2.5, '150' with unit 's' → 2.5."""
+    text = _text(values)
+    clock = text.str.extract(f"^{_CLOCK}$").apply(pd.to_numeric, errors="coerce")
+    from_clock = clock["h"].fillna(0) * 60 + clock["m"] + clock["s"] / 60
+    from_clock = from_clock.where(clock["s"] < 60)
+    plain, _ = parse_number(text.where(clock["m"].isna(), ""), decimal=decimal)
+    minutes = from_clock.fillna(plain * UNIT_MINUTES[unit]).astype("float64")
+    minutes = minutes.where(~(minutes < 0))
+    return minutes, _fail(values, minutes)
+
+
+def _words(values: pd.Series, true_words: frozenset, false_words: frozenset) -> pd.Series:
+    word = _text(values).str.lower().str.replace("ё", "е", regex=False)
+    is_true = word.isin(true_words).to_numpy(bool)
+    is_false = word.isin(false_words).to_numpy(bool)
+    return pd.Series(pd.arrays.BooleanArray(is_true, ~(is_true | is_false)), index=values.index)
+
+
+def parse_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Cells → (boolean, bad): Y/N, yes/no, да/нет, true/false, 1/0, истина/ложь."""
+    flags = _words(values, TRUE_WORDS, FALSE_WORDS)
+    return flags, _fail(values, flags)
+
+
+def parse_is_missed(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Call statuses or booleans → (is_missed boolean, bad): 'missed', 'no answer', 'busy',
+    'Пропущен', 'Не отвечен', 'Занято' → True; 'answered', 'Отвечен' → False; yes/no as is."""
+    flags = _words(values, MISSED_WORDS | TRUE_WORDS, ANSWERED_WORDS | FALSE_WORDS)
+    return flags, _fail(values, flags)
+
+
+def parse_text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Cells → (text with NA for empty cells and placeholders, no bad cells). Stored verbatim (trimmed)."""
+    text = _text(values)
+    kept = text.where(~is_empty(values)).astype("str")
+    return kept, pd.Series(np.zeros(len(values), dtype=bool), index=values.index)

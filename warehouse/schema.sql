@@ -1,0 +1,94 @@
+-- Canonical tables (design §3). The contract every metric relies on.
+-- Identifiers here are the only identifiers SQL ever uses; CSV headers never become SQL.
+
+CREATE TABLE IF NOT EXISTS imports (
+    import_id      BIGINT PRIMARY KEY,
+    sha256         VARCHAR NOT NULL,
+    file_name      VARCHAR,
+    table_name     VARCHAR NOT NULL,
+    preset         VARCHAR,
+    rows_read      BIGINT NOT NULL,
+    rows_inserted  BIGINT NOT NULL,
+    rows_duplicate BIGINT NOT NULL,
+    rows_rejected  BIGINT NOT NULL,
+    imported_by    VARCHAR,
+    imported_at    TIMESTAMP NOT NULL,
+    status         VARCHAR NOT NULL,         -- 'committed' | 'undone'
+    -- sha256 while committed, NULL once undone: the same bytes are never imported twice
+    -- (two concurrent imports of one file: the second fails at COMMIT), yet an undone file
+    -- may be imported again.
+    active_sha256  VARCHAR UNIQUE
+);
+CREATE SEQUENCE IF NOT EXISTS import_id_seq START 1;
+
+CREATE TABLE IF NOT EXISTS rejects (
+    import_id BIGINT NOT NULL,
+    line      BIGINT,
+    "column"  VARCHAR,
+    reason    VARCHAR,
+    raw       VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS clients (
+    client_id     VARCHAR NOT NULL,
+    client_name   VARCHAR,
+    manager       VARCHAR,
+    segment       VARCHAR,
+    signed_at     TIMESTAMP,
+    churned_at    TIMESTAMP,
+    budget_amount DOUBLE,
+    import_id     BIGINT,
+    row_key       VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS managers (
+    manager      VARCHAR NOT NULL,
+    team         VARCHAR,
+    lead         VARCHAR,
+    hired_at     TIMESTAMP,
+    left_at      TIMESTAMP,
+    weekly_hours DOUBLE,
+    import_id    BIGINT,
+    row_key      VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS interactions (
+    interaction_id     VARCHAR,
+    occurred_at        TIMESTAMP NOT NULL,
+    client_id          VARCHAR NOT NULL,
+    manager            VARCHAR,
+    channel            VARCHAR,   -- call/email/meeting/chat/messenger/other
+    direction          VARCHAR,   -- inbound/outbound
+    kind               VARCHAR,   -- request/complaint/upsell/cross_sell/renewal/report/meeting/other
+    duration_min       DOUBLE,
+    first_response_min DOUBLE,
+    resolution_min     DOUBLE,
+    is_missed          BOOLEAN,
+    is_resolved        BOOLEAN,
+    import_id          BIGINT,
+    row_key            VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS payments (
+    payment_id  VARCHAR,
+    paid_at     TIMESTAMP NOT NULL,
+    client_id   VARCHAR NOT NULL,
+    amount      DOUBLE NOT NULL,
+    cost_amount DOUBLE,
+    product     VARCHAR,
+    kind        VARCHAR,   -- new/renewal/upsell/cross_sell
+    manager     VARCHAR,
+    import_id   BIGINT,
+    row_key     VARCHAR NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS nps_responses (
+    response_id VARCHAR,
+    answered_at TIMESTAMP NOT NULL,
+    client_id   VARCHAR NOT NULL,
+    score       INTEGER NOT NULL,
+    comment     VARCHAR,
+    manager     VARCHAR,
+    import_id   BIGINT,
+    row_key     VARCHAR NOT NULL
+);
