@@ -142,7 +142,7 @@ DIRECTIONS = ("inbound", "outbound")
 _PARETO_ALPHA = 1.2
 _BUDGET_MIN = 1_000.0  # monthly
 _REFUND_RATE = 0.012
-_COST_MISSING_RATE = 0.03
+_COST_MISSING_RATE = 0.30  # of the last month's payments
 _COMMENT_RATE = 0.35
 _RESPONDER_RATE = 0.7  # clients who ever answer the survey
 _STARTING_BOOK = 10.0  # weight of month 0 among the cohorts: the clients the history starts with
@@ -591,7 +591,10 @@ def _payments_block(plan: _Plan, rng, lo: int, hi: int, first_id: int, width: in
     refund = (position > 0) & (rng.random(n) < _REFUND_RATE)
     amount = np.where(refund, -np.round(amount * rng.uniform(0.2, 1.0, n), 2), amount)
     cost = np.where(refund, 0.0, cost)
-    cost = np.where(rng.random(n) < _COST_MISSING_RATE, np.nan, cost)
+    # Costs of the last month are partly not booked yet: their margin is unknown, as in real life,
+    # without blanking every cohort's whole LTV curve.
+    last_month = month == plan.n_months - 1
+    cost = np.where(last_month & (rng.random(n) < _COST_MISSING_RATE), np.nan, cost)
 
     manager = plan.manager_at(client, seconds)
     manager = np.where(plan.listed_manager[client] < 0, -1, manager)
@@ -658,7 +661,10 @@ def _interactions_block(plan: _Plan, rng, lo: int, hi: int, first_id: int, width
 
     has_outcome = inbound & is_ticket & ~missed  # tickets the client opened
     resolved_odds = np.where(is_complaint, 0.85, 0.94) - np.where(response_factor > 2, 0.2, 0.0)
-    resolved_odds = resolved_odds * np.where(plan.end_day - day <= 14, 0.6, 1.0)
+    # Old tickets get closed eventually; only recent ones are still open in bulk.
+    age_days = plan.end_day - day
+    resolved_odds = np.where(age_days <= 14, resolved_odds * 0.6,
+                             np.where(age_days <= 60, resolved_odds, 0.995))
     resolved = rng.random(n) < resolved_odds
     resolution = _lognormal(rng, np.where(is_complaint, 1440.0, 180.0) * np.sqrt(response_factor), 1.0, n)
     resolution = np.fmax(np.round(resolution, 1), np.nan_to_num(first_response))

@@ -1,0 +1,160 @@
+"""Benchmark harness (run as ``python -m bench``; the workers live here so child processes
+can import them).
+
+    python -m bench generate --interactions 1000000        # canonical CSVs under bench/out/<N>/
+    python -m bench import   --interactions 1000000        # import timing vs raw DuckDB read_csv
+    python -m bench report   --interactions 1000000        # headless report (all metric families)
+    python -m bench all      --interactions 1000000
+
+Every timing is the median of --repeat runs after one warm-up; the baseline is measured in the
+same run and printed next to it as a ratio. Peak RSS is read from the kernel (ru_maxrss) of a
+child process per measurement, so runs do not inherit each other's peaks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import multiprocessing as mp
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def _csv_dir(n: int) -> Path:
+    return OUT / f"{n}"
+
+
+def generate(n: int, seed: int) -> dict[str, Path]:
+    from warehouse import demo
+
+    target = _csv_dir(n)
+    marker = target / "DONE"
+    if marker.exists():
+        return {p.stem: p for p in target.glob("*.csv")}
+    target.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    files = demo.write_csvs(target, interactions=n, seed=seed)
+    marker.write_text(json.dumps({"seconds": time.perf_counter() - t0}))
+    return files
+
+
+def _in_child(fn, *args):
+    """Run fn(*args) in a fresh process; return (seconds, peak_rss_mb, result)."""
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        return pool.apply(_timed, (fn, *args))
+
+
+def _timed(fn, *args):
+    t0 = time.perf_counter()
+    result = fn(*args)
+    seconds = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return seconds, peak_mb, result
+
+
+def _import_ours(db: str, files: dict[str, str]) -> int:
+    from warehouse import connection, ingest
+
+    con = connection.connect(db)
+    total = 0
+    try:
+        for table in ("managers", "clients", "payments", "interactions", "nps_responses"):
+            res = ingest.import_csv(con, files[table], file_name=Path(files[table]).name, table=table)
+            total += res.rows_inserted
+    finally:
+        con.close()
+    return total
+
+
+def _import_raw(db: str, files: dict[str, str]) -> int:
+    import duckdb
+
+    con = duckdb.connect(db)
+    total = 0
+    try:
+        for table in ("managers", "clients", "payments", "interactions", "nps_responses"):
+            con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv(?)", [files[table]])
+            total += con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        con.close()
+    return total
+
+
+def _report(db: str, start: str, end: str, grain: str) -> int:
+    import ibis
+
+    from metrics.report import build_report
+
+    con = ibis.duckdb.connect(db, read_only=True)
+    try:
+        rep = build_report(con, start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end), grain=grain)
+    finally:
+        con.disconnect()
+    return len(json.dumps(rep, default=str))
+
+
+def _median_runs(repeat: int, fn, *args) -> tuple[float, float]:
+    _in_child(fn, *args)  # warm-up
+    runs = [_in_child(fn, *args) for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def bench_import(n: int, seed: int, repeat: int) -> dict:
+    files = {k: str(v) for k, v in generate(n, seed).items()}
+
+    def fresh_db() -> str:
+        return str(Path(tempfile.mkdtemp(prefix="bench-")) / "b.duckdb")
+
+    ours = [_in_child(_import_ours, fresh_db(), files) for _ in range(repeat)]
+    raw = [_in_child(_import_raw, fresh_db(), files) for _ in range(repeat)]
+    o, r = statistics.median(x[0] for x in ours), statistics.median(x[0] for x in raw)
+    rows = ours[0][2]
+    return {
+        "rows": rows,
+        "ours_s": round(o, 2),
+        "ours_rows_per_s": round(rows / o),
+        "ours_peak_rss_mb": round(max(x[1] for x in ours)),
+        "raw_read_csv_s": round(r, 2),
+        "raw_peak_rss_mb": round(max(x[1] for x in raw)),
+        "ratio": round(o / r, 2),
+    }
+
+
+def bench_report(n: int, seed: int, repeat: int) -> dict:
+    files = {k: str(v) for k, v in generate(n, seed).items()}
+    db = _csv_dir(n) / "bench.duckdb"
+    if not db.exists():
+        _in_child(_import_ours, str(db), files)
+    seconds, peak = _median_runs(repeat, _report, str(db), "2025-11-24", "2026-11-22", "month")
+    return {"report_s": round(seconds, 2), "report_peak_rss_mb": round(peak)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("what", choices=["generate", "import", "report", "all"])
+    parser.add_argument("--interactions", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    out: dict = {"interactions": args.interactions, "repeat": args.repeat}
+    if args.what in ("generate", "all"):
+        t0 = time.perf_counter()
+        generate(args.interactions, args.seed)
+        out["generate_s"] = round(time.perf_counter() - t0, 1)
+    if args.what in ("import", "all"):
+        out["import"] = bench_import(args.interactions, args.seed, args.repeat)
+    if args.what in ("report", "all"):
+        out["report"] = bench_report(args.interactions, args.seed, args.repeat)
+    print(json.dumps(out, indent=2))
+    return 0
+
+
