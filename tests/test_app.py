@@ -265,7 +265,7 @@ def test_every_literal_key_of_the_app_is_in_both_catalogues():
     import re
 
     root = pathlib.Path(ENTRY).parent
-    sources = [root / "dashboard.py", root / "app_state.py", *sorted((root / "pages").glob("*.py"))]
+    sources = [root / "dashboard.py", *sorted((root / "app_state").glob("*.py")), *sorted((root / "pages").glob("*.py"))]
     keys = {key for path in sources
             for key in re.findall(r"""\bt[n]?\(\s*"([a-z0-9_.]+)"\s*,""", path.read_text(encoding="utf-8"))}
     assert len(keys) > 50
