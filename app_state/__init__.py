@@ -456,10 +456,8 @@ def _kpi_values(backend, tables: dict, filters: Filters, settings: Settings) -> 
     churn_periods = churn.churn_by_period(
         payments, tables["clients"], grain=filters.grain, start=filters.start, end=filters.end,
         churn_after_days=settings.churn_after_days)
-    churn_total = churn_periods.aggregate(
-        churned_count=churn_periods.churned_count.sum(),
-        base_clients_count=churn_periods.base_clients_count.first(order_by=churn_periods.period),
-    )
+    # As the headless report: the churn rate of the window's last period, not a sum over it.
+    last_churn = churn_periods.order_by(churn_periods.period.desc()).limit(1)
     values = {}
     values.update(_first_row(backend, totals))
     values.update(_first_row(backend, nps.nps_summary(tables["nps"], start=filters.start,
@@ -469,9 +467,7 @@ def _kpi_values(backend, tables: dict, filters: Filters, settings: Settings) -> 
     values.update(_first_row(backend, service.service_speed(
         tables["interactions"], start=filters.start, end=filters.end,
         sla_minutes=dict(settings.sla_minutes))))
-    churn_row = _first_row(backend, churn_total)
-    base = churn_row.get("base_clients_count")
-    values["churn_rate"] = (churn_row["churned_count"] / base) if base else None
+    values["churn_rate"] = _first_row(backend, last_churn).get("churn_rate")
     return {name: _clean(values.get(name)) for name in KPI_METRICS}
 
 

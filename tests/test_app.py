@@ -284,3 +284,29 @@ def test_managers_filter_keeps_company_wide_comparison(app):
     scoped = app("managers", filter_manager=other[manager_column]).dataframe[0].value
     assert scoped[manager_column].tolist() == [other[manager_column]]
     assert scoped[header].tolist() == [other[header]]
+
+
+def test_overview_churn_is_the_last_periods_rate_as_in_the_report(app, demo_db):
+    """The Overview's churn card shows what `python -m metrics report` gives for the same window."""
+    import datetime as dt
+
+    import ibis
+
+    from metrics.report import build_report
+
+    con = duckdb.connect(str(demo_db["path"]), read_only=True)
+    try:
+        last_day, = con.execute("SELECT max(paid_at)::DATE FROM payments").fetchone()
+    finally:
+        con.close()
+    start = (last_day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    for _ in range(10):
+        start = (start - dt.timedelta(days=1)).replace(day=1)
+    backend = ibis.duckdb.connect(str(demo_db["path"]), read_only=True)
+    try:
+        expected = build_report(backend, start=start, end=last_day, grain="month")["kpis"]["churn_rate"]
+    finally:
+        backend.disconnect()
+    at = app("overview")
+    shown = next(m.value for m in at.metric if m.label == i18n.t("metric.churn_rate.label", "en"))
+    assert shown == i18n.fmt_percent(expected, "en")
