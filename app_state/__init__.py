@@ -815,13 +815,10 @@ def load_client_detail(filters: Filters, version: DataVersion, client_id: str) -
 
 
 def delta_text(metric: str, delta, lang: str, currency: str) -> str | None:
-    """A KPI change as signed text ("+12 %", "-3 ₽"); st.metric colours it by the sign."""
+    """A KPI change as signed text ("+RUB 12", "-1.1 pp"); st.metric colours it by the sign."""
     if i18n.is_missing(delta):
         return None
-    text = i18n.fmt_metric(metric, delta, lang, currency).replace("\u2212", "-", 1)
-    if delta > 0 and not text.startswith("+"):
-        text = "+" + text
-    return text
+    return i18n.fmt_metric_change(metric, delta, lang, currency)
 
 
 def delta_color(metric: str) -> str:

@@ -26,7 +26,7 @@ from i18n._numbers import (
 
 __all__ = [
     "LANGS", "MISSING", "CatalogueError", "catalogue", "catalogue_files", "clear_cache", "detect_lang",
-    "fmt_date", "fmt_duration_min", "fmt_hours", "fmt_metric", "fmt_money", "fmt_money_per_hour",
+    "fmt_date", "fmt_duration_min", "fmt_hours", "fmt_metric", "fmt_metric_change", "fmt_money", "fmt_money_per_hour",
     "fmt_month", "fmt_number", "fmt_percent", "fmt_period", "fmt_week", "has", "is_missing",
     "placeholders", "plotly_separators", "plural_category", "t", "tn", "weekday_names",
 ]  # fmt: skip
@@ -165,6 +165,24 @@ def _spec(fmt: str, unit: str) -> tuple[int, bool, bool]:
 
 def _signed(text: str, value, signed: bool) -> str:
     return "+" + text if signed and value > 0 and text.strip("0,. ") else text
+
+
+def fmt_metric_change(metric_name: str, delta, lang: str, currency: str = "RUB") -> str:
+    """A change of a metric, always signed: rates and percentages in percentage points
+    ("+1.1 pp", "−7,2 п. п."), everything else in the metric's own unit ("+RUB 1,200")."""
+    from metrics import registry
+
+    if is_missing(delta):
+        return MISSING
+    metric = registry.get(metric_name)
+    digits, as_percent, _ = _spec(metric.fmt, metric.unit)
+    if metric.unit == "rate" or as_percent:
+        text = t("unit.pp", lang, value=fmt_number(abs(delta) * 100, lang, digits))
+    else:
+        text = fmt_metric(metric_name, abs(delta), lang, currency).lstrip("+")
+    if not any(c in "123456789" for c in text):  # rounds to zero: no sign
+        return text
+    return ("+" if delta > 0 else "-") + text
 
 
 def fmt_metric(metric_name: str, value, lang: str, currency: str = "RUB") -> str:

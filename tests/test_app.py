@@ -286,15 +286,18 @@ def test_managers_filter_keeps_company_wide_comparison(app):
     assert scoped[header].tolist() == [other[header]]
 
 
-def test_overview_churn_is_the_last_periods_rate_as_in_the_report(app, demo_db):
+def test_overview_churn_is_the_last_periods_rate_as_in_the_report(app, demo_db, tmp_path):
     """The Overview's churn card shows what `python -m metrics report` gives for the same window."""
     import datetime as dt
+    import shutil
 
     import ibis
 
     from metrics.report import build_report
 
-    con = duckdb.connect(str(demo_db["path"]), read_only=True)
+    copy = tmp_path / "copy.duckdb"  # the app process may already hold the file open
+    shutil.copy(demo_db["path"], copy)
+    con = duckdb.connect(str(copy), read_only=True)
     try:
         last_day, = con.execute("SELECT max(paid_at)::DATE FROM payments").fetchone()
     finally:
@@ -302,7 +305,7 @@ def test_overview_churn_is_the_last_periods_rate_as_in_the_report(app, demo_db):
     start = (last_day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     for _ in range(10):
         start = (start - dt.timedelta(days=1)).replace(day=1)
-    backend = ibis.duckdb.connect(str(demo_db["path"]), read_only=True)
+    backend = ibis.duckdb.connect(str(copy), read_only=True)
     try:
         expected = build_report(backend, start=start, end=last_day, grain="month")["kpis"]["churn_rate"]
     finally:

@@ -363,3 +363,15 @@ def test_weekday_names_monday_first():
     assert i18n.weekday_names("en") == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     assert i18n.weekday_names("ru") == ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
     assert i18n.weekday_names("ru", "wide")[0] == "Понедельник"
+
+
+@pytest.mark.parametrize(("metric", "delta", "lang", "expected"), [
+    ("churn_rate", 0.011, "en", "+1.1 pp"),
+    ("churn_rate", -0.072, "ru", "-7,2\u00a0п.\u00a0п."),
+    ("nrr", -0.072, "en", "-7.2 pp"),
+    ("churn_rate", 0.0004, "en", "0.0 pp"),
+    ("revenue_amount", 1200, "en", "+RUB 1,200"),
+    ("active_clients_count", -3, "en", "-3"),
+])
+def test_metric_change_is_signed_and_rates_are_in_points(metric, delta, lang, expected):
+    assert i18n.fmt_metric_change(metric, delta, lang).replace("\u00a0", " ") == expected.replace("\u00a0", " ")
