@@ -626,7 +626,7 @@ def bar_sla_by_channel(df: pd.DataFrame, lang: str) -> go.Figure:
 
 
 def bar_missed_calls_by_manager(df: pd.DataFrame, lang: str) -> go.Figure:
-    """service_speed(by=("manager",)) rows → missed-call rate bar per manager, worst first,
+    """service_speed(by=("manager",)) rows → horizontal missed-call rate bar per manager, worst on top,
     labelled "rate (missed/inbound)"; managers without inbound calls are left out."""
     title = i18n.t("chart.missed_calls.title", lang)
     rows = None if _is_empty(df) else df[df["missed_call_rate"].notna()]
@@ -643,14 +643,18 @@ def bar_missed_calls_by_manager(df: pd.DataFrame, lang: str) -> go.Figure:
             rows["missed_call_rate"], rows["missed_calls_count"], rows["inbound_calls_count"], strict=True
         )
     ]  # fmt: skip
-    fig = _figure(lang, title, i18n.t("chart.axis.manager", lang), i18n.t("chart.axis.missed_call_rate", lang))
+    # Horizontal, worst on top: long names stay readable and the labels keep a full-size font.
+    fig = _figure(lang, title, i18n.t("chart.axis.missed_call_rate", lang), i18n.t("chart.axis.manager", lang))
     fig.add_bar(
-        x=names, y=rows["missed_call_rate"], marker_color=BAD, text=labels, textposition="outside",
+        y=names, x=rows["missed_call_rate"], orientation="h", marker_color=BAD, text=labels,
+        textposition="outside", cliponaxis=False,
         hovertext=_hovers(lang, {"chart.axis.manager": names, "chart.axis.missed_call_rate": labels}),
         hovertemplate=_HOVER,
     )  # fmt: skip
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(tickformat=_PERCENT_TICKS, rangemode="tozero")
+    fig.update_yaxes(type="category", autorange="reversed")
+    fig.update_xaxes(tickformat=_PERCENT_TICKS, rangemode="tozero",
+                     range=[0, float(rows["missed_call_rate"].max()) * 1.35 or 1])
+    fig.update_layout(height=max(360, 120 + 28 * len(names)))
     return fig
 
 

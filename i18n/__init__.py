@@ -132,9 +132,13 @@ def fmt_duration_min(minutes, lang: str) -> str:
     whole_minutes = int(round(minutes))
     if whole_minutes < _MINUTES_PER_DAY:
         hours, rest = divmod(whole_minutes, _MINUTES_PER_HOUR)
+        if rest == 0:
+            return sign + t("format.duration.hours", lang, hours=hours)
         return sign + t("format.duration.hours_minutes", lang, hours=hours, minutes=rest)
     whole_hours = int(round(minutes / _MINUTES_PER_HOUR))
     days, hours = divmod(whole_hours, 24)
+    if hours == 0:
+        return sign + t("format.duration.days", lang, days=days)
     return sign + t("format.duration.days_hours", lang, days=days, hours=hours)
 
 

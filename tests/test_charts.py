@@ -139,7 +139,7 @@ CASES = [
     ("bar_sla_by_channel", charts.bar_sla_by_channel,
      sla_frame, ["bar"], "chart.axis.channel", "chart.axis.sla_hit_rate"),
     ("bar_missed_calls_by_manager", charts.bar_missed_calls_by_manager,
-     missed_calls_frame, ["bar"], "chart.axis.manager", "chart.axis.missed_call_rate"),
+     missed_calls_frame, ["bar"], "chart.axis.missed_call_rate", "chart.axis.manager"),
     ("heatmap_weekday_hour", charts.heatmap_weekday_hour,
      weekday_hour_frame, ["heatmap"], "chart.axis.hour", "chart.axis.weekday"),
     ("line_lorenz", lambda df, lang: charts.line_lorenz(df, 0.4, lang),
@@ -239,7 +239,7 @@ def test_histogram_ltv_bin_labels():
 def test_histogram_minutes_bin_labels():
     bins = pd.DataFrame({"bin_start": [0.0, 60.0], "bin_end": [60.0, math.inf], "count": [7, 1]})
     fig = charts.histogram_minutes(bins, "en", "chart.resolution.title")
-    assert list(fig.data[0].x) == ["0 min – 1 h 0 min", "≥ 1 h 0 min"]
+    assert list(fig.data[0].x) == ["0 min – 1 h", "≥ 1 h"]
     assert fig.layout.title.text == "Time to resolution"
 
 
@@ -324,7 +324,8 @@ def test_bar_sla_by_channel_translated_channels():
 
 def test_bar_missed_calls_by_manager_labels():
     bar = charts.bar_missed_calls_by_manager(missed_calls_frame(), "en").data[0]
-    assert list(bar.x) == [ESCAPED, "Ivanova"]  # Petrov had no inbound calls
+    assert list(bar.y) == [ESCAPED, "Ivanova"]  # Petrov had no inbound calls
+    assert bar.orientation == "h" and list(bar.x) == [0.25, 0.1]
     assert list(bar.text) == ["25.0% (5/20)", "10.0% (1/10)"]
 
 

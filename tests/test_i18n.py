@@ -300,7 +300,9 @@ def test_fmt_period_month_and_week():
         (45, "en", "45 min"),
         (59.96, "en", "60 min"),  # rounds to one decimal
         (125, "ru", "2 ч 5 мин"),  # 125 = 2·60 + 5
-        (120, "en", "2 h 0 min"),
+        (120, "en", "2 h"),  # a whole number of hours drops "0 min"
+        (240, "ru", "4 ч"),
+        (2880, "ru", "2 д"),  # 2880 min = 48 h = 2 d exactly
         (1620, "en", "1 d 3 h"),  # 1620 min = 27 h = 1 d 3 h
         (1620, "ru", "1 д 3 ч"),
         (None, "ru", "—"),
