@@ -112,8 +112,9 @@ def at_risk_clients(
     Flags: is_no_contact (no interaction for ≥ no_contact_days, or never), is_revenue_drop
     (revenue of the last full ``grain`` period ≤ (1 − revenue_drop) × the one before, which
     must be positive), is_detractor (latest score ≤ detractor_max_score), is_open_complaint.
-    risk_score = Σ weights[flag] × flag. Only clients with a flag; clients with churned_at ≤
-    as_of or signed_at > as_of are left out. revenue_at_risk_amount = revenue of the trailing
+    risk_score = Σ weights[flag] × flag. Only clients with a flag and revenue at stake; clients
+    with churned_at ≤ as_of or signed_at > as_of, and clients who paid nothing in the trailing
+    ``trailing_months`` (already lost, counted by churn, not at risk), are left out. revenue_at_risk_amount = revenue of the trailing
     ``trailing_months`` months. manager: :func:`client_manager` over those months.
     """
     cutoff = ts_literal(as_of)
@@ -170,7 +171,7 @@ def at_risk_clients(
         "risk_score",
     )
     return (
-        t.filter(any_flag)
+        t.filter(any_flag & (t.revenue_at_risk_amount > 0))
         .select(*columns)
         .order_by([ibis.desc("revenue_at_risk_amount"), "client_id"])
     )

@@ -22,11 +22,11 @@ AS_OF = dt.date(2024, 4, 1)  # last full month March, the one before February
 CLIENTS = _nullable(
     pd.DataFrame(
         {
-            "client_id": ["r1", "r2", "r3", "r4", "r5", "r6"],
-            "client_name": ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta"],
-            "manager": ["Anna", "Boris", "Anna", "Boris", "Anna", N],
-            "signed_at": pd.to_datetime(["2023-01-01"] * 6),
-            "churned_at": pd.to_datetime([N, N, N, N, "2024-03-15", N]),
+            "client_id": ["r1", "r2", "r3", "r4", "r5", "r6", "r7"],
+            "client_name": ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta"],
+            "manager": ["Anna", "Boris", "Anna", "Boris", "Anna", N, "Boris"],
+            "signed_at": pd.to_datetime(["2023-01-01"] * 6 + ["2022-01-01"]),
+            "churned_at": pd.to_datetime([N, N, N, N, "2024-03-15", N, N]),
         }
     )
 )
@@ -41,10 +41,11 @@ PAYMENTS = _nullable(
                     "2024-02-13", "2024-03-13",  # r4: steady
                     "2024-02-14",  # r5 (churned)
                     "2023-05-10",  # r6: one old payment
+                    "2023-03-31",  # r7: last paid 1 year + 1 day ago, never contacted
                 ]
             ),
-            "client_id": ["r1", "r1", "r1", "r2", "r2", "r3", "r3", "r4", "r4", "r5", "r6"],
-            "amount": [1000.0, 600.0, 500.0, 500.0, 350.0, 200.0, 190.0, 300.0, 300.0, 80.0, 100.0],
+            "client_id": ["r1", "r1", "r1", "r2", "r2", "r3", "r3", "r4", "r4", "r5", "r6", "r7"],
+            "amount": [1000.0, 600.0, 500.0, 500.0, 350.0, 200.0, 190.0, 300.0, 300.0, 80.0, 100.0, 900.0],
         }
     )
 )
@@ -87,7 +88,8 @@ def _at_risk(backend, settings=RiskSettings()):
 
 def test_at_risk_clients_flags_and_order(backend):
     out = _at_risk(backend)
-    # r4 healthy, r5 churned 15 March → absent; sorted by trailing-12-month revenue:
+    # r4 healthy, r5 churned 15 March → absent; r7 paid nothing in the trailing 12 months:
+    # nothing left at stake (it is lost, not at risk) → absent; sorted by trailing-12-month revenue:
     # r1 1000 + 600 + 500 = 2100, r2 850, r3 390, r6 100 (May 2023 is within 12 months)
     assert list(out.client_id) == ["r1", "r2", "r3", "r6"]
     assert list(out.revenue_at_risk_amount) == [2100.0, 850.0, 390.0, 100.0]
