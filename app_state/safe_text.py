@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 
-# CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that mean
-# something to markdown, HTML entities or Streamlit's extensions.
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&=^\"'])")
+# CommonMark lets any ASCII punctuation be backslash-escaped. Escaped everywhere: what marks
+# emphasis, code, links, HTML, entities, tables and Streamlit's directives/maths/emoji. Plain
+# punctuation (". - + =" inside a name or a file name) stays as it is; only at the very start
+# can it open a list, a heading or a quote block.
+_SPECIAL = re.compile(r"([\\`*_{}\[\]<>~:$&|#])")
+_BLOCK_START = re.compile(r"^(\s*)([-+=>]|\d+[.)])")
 
 
 def plain(value) -> str:
     """``value`` as text that markdown shows literally (no emphasis, links, HTML, directives)."""
-    text = str(value).replace("\r", " ").replace("\n", " ")
-    return _SPECIAL.sub(r"\\\1", text)
+    text = _SPECIAL.sub(r"\\\1", str(value).replace("\r", " ").replace("\n", " "))
+    return _BLOCK_START.sub(lambda m: m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], text)

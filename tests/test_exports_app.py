@@ -108,6 +108,9 @@ def test_values_from_files_show_as_text(monkeypatch, payload_db, legacy_pages_of
     ("# ООО Ромашка", "<p># ООО Ромашка</p>\n"),
     ("a_b_ `c`", "<p>a_b_ `c`</p>\n"),
     ("- 1. x", "<p>- 1. x</p>\n"),
+    ("12) y", "<p>12) y</p>\n"),
+    ("> q", "<p>&gt; q</p>\n"),
+    ("ООО «Кедр» ~~a~~ & Co", "<p>ООО «Кедр» ~~a~~ &amp; Co</p>\n"),
 ])
 def test_plain_makes_markdown_show_the_value_literally(value, expected_html):
     assert markdown_it.MarkdownIt("commonmark").render(plain(value)) == expected_html
@@ -115,6 +118,11 @@ def test_plain_makes_markdown_show_the_value_literally(value, expected_html):
 
 def test_plain_escapes_streamlit_directives_and_maths():
     assert plain(":red[x] $y$") == "\\:red\\[x\\] \\$y\\$"
+
+
+def test_plain_leaves_ordinary_names_and_file_names_alone():
+    assert [plain(v) for v in ("clients.csv", "Emma Walsh", "Соколов-Петров А.")] == [
+        "clients.csv", "Emma Walsh", "Соколов-Петров А."]
 
 
 def test_exports_module_never_imports_streamlit():
