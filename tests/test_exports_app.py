@@ -13,7 +13,8 @@ from streamlit.testing.v1 import AppTest
 import i18n
 from app_state import downloads
 from app_state.safe_text import plain
-from tests.test_app import ENTRY, app, demo_db, legacy_pages_off  # noqa: F401 (fixtures)
+from tests.test_app import (  # noqa: F401 (fixtures)
+    CLIENTS_CSV, ENTRY, app, demo_db, empty_app, legacy_pages_off)
 from warehouse import demo
 
 BOLD_MANAGER = "**x**"
@@ -99,6 +100,19 @@ def test_values_from_files_show_as_text(monkeypatch, payload_db, legacy_pages_of
         for el in at.get(kind):
             html, _ = _rendered_text(str(el.value))
             assert "<strong>x</strong>" not in html and "<b>x</b>" not in html
+
+
+def test_uploaded_file_name_shows_as_written_in_messages(empty_app):  # noqa: F811
+    at = empty_app("upload", "ru")
+    name = "**b** <i>c</i>.csv"
+    at.file_uploader(key="upload_0").set_value([(name, CLIENTS_CSV, "text/csv")]).run()
+    at.button(key="import_button").click().run()
+    assert not at.exception, at.exception
+    [message] = [s.value for s in at.success]
+    html, text = _rendered_text(message)
+    assert "<strong>" not in html and "<i>" not in html
+    assert text == ("**b** &lt;i&gt;c&lt;/i&gt;.csv → Клиенты: прочитано строк — 3, добавлено — 3, "
+                    "уже были — 0, отклонено — 0.")
 
 
 @pytest.mark.parametrize("value, expected_html", [
