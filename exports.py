@@ -22,7 +22,8 @@ CSV_DIALECT = {"en": {"sep": ",", "decimal": "."}, "ru": {"sep": ";", "decimal":
 
 
 def _is_text(values: pd.Series) -> bool:
-    return pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+    return (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+            or isinstance(values.dtype, pd.CategoricalDtype))
 
 
 def _neutralised(value):
@@ -36,7 +37,10 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     for column in out.columns:
         if _is_text(out[column]):
-            out[column] = out[column].map(_neutralised, na_action="ignore")
+            values = out[column]
+            if isinstance(values.dtype, pd.CategoricalDtype):  # categories may be formulas too
+                values = values.astype(object)
+            out[column] = values.map(_neutralised, na_action="ignore")
     return out
 
 

@@ -60,6 +60,11 @@ def test_safe_frame_handles_pandas_string_dtype():
     assert pd.isna(safe["name"].iloc[2])
 
 
+def test_safe_frame_neutralises_categorical_text():
+    df = pd.DataFrame({"segment": pd.Categorical(["=A", "SMB", "=A"])})
+    assert exports.safe_frame(df)["segment"].tolist() == ["'=A", "SMB", "'=A"]
+
+
 def _parse_csv(data: bytes, sep: str) -> list[list[str]]:
     assert data.startswith(b"\xef\xbb\xbf")
     text = data[3:].decode("utf-8")
