@@ -341,14 +341,19 @@ def page_context() -> PageContext:
 # ---------------------------------------------------------------- tables for display
 
 def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: str,
-               *, height: int | str = "auto") -> None:
+               *, height: int | str = "auto", name: str = "table") -> None:
     """st.dataframe of ``columns`` {column: kind}: headers from ``col.<column>``, values formatted.
 
     kind is a registry metric name or one of ``text``, ``date``, ``money``, ``number``,
     ``minutes``, ``percent``, ``bool``. The values stay numeric underneath (a Styler formats
-    them), so sorting a column sorts by value. Names render as plain text.
+    them), so sorting a column sorts by value. Names render as plain text. Below the table,
+    formula-safe CSV/XLSX downloads ``<name>.csv``/``<name>.xlsx`` of the same columns (numbers
+    and dates as values, translated codes as shown).
     """
+    from app_state import downloads
+
     view = pd.DataFrame(index=df.index)
+    export = pd.DataFrame(index=df.index)
     number_formats, widths = {}, {}
     for column, kind in columns.items():
         label = i18n.t(f"col.{column}", lang)
@@ -359,12 +364,15 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: s
             # becomes −inf (sorts last, shown as "—"), so the column still sorts by value.
             view[label] = values.astype("float64").fillna(-math.inf)
             number_formats[label] = _missing_aware(fmt)
+            export[label] = values
         else:
             view[label] = [_missing_aware(fmt)(v) for v in values]
+            export[label] = values if kind in ("text", "date") else view[label]
             if kind.startswith("code:"):  # translated words: give them room
                 widths[label] = st.column_config.TextColumn(label, width=150)
     styled = view.style.format(number_formats)
     st.dataframe(styled, hide_index=True, width="stretch", height=height, column_config=widths)
+    downloads.download_buttons(export.reset_index(drop=True), name, lang)
 
 
 def _is_number(values: pd.Series) -> bool:

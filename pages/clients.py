@@ -32,7 +32,8 @@ else:
     st.caption(t("page.clients.at_risk.note", lang, count=len(at_risk)))
     app_state.show_table(at_risk, {"client_name": "text", "manager": "text",
                                    "revenue_at_risk_amount": "money", "reasons": "text",
-                                   "risk_score": "decimal"}, lang, f.currency, height=420)
+                                   "risk_score": "decimal"}, lang, f.currency, height=420,
+                         name="clients_at_risk")
 
 st.subheader(t("page.clients.detail", lang))
 clients = app_state.load_client_list(f, ctx.version)
@@ -48,14 +49,15 @@ if client_id:
     with pay:
         app_state.show_table(detail["payments"], {
             "paid_at": "date", "amount": "money", "cost_amount": "money", "product": "text",
-            "kind": "code:value.payment_kind", "manager": "text"}, lang, f.currency)
+            "kind": "code:value.payment_kind", "manager": "text"}, lang, f.currency,
+            name="client_payments")
     with talk:
         app_state.show_table(detail["interactions"], {
             "occurred_at": "date", "channel": "code:channel",
             "direction": "code:value.direction", "kind": "code:value.interaction_kind",
             "manager": "text", "first_response_min": "minutes", "is_resolved": "bool"},
-            lang, f.currency)
+            lang, f.currency, name="client_interactions")
     with score:
         app_state.show_table(detail["nps"], {"answered_at": "date", "score": "number",
                                              "comment": "text", "manager": "text"},
-                             lang, f.currency)
+                             lang, f.currency, name="client_nps")

@@ -33,5 +33,5 @@ with right:
     top = app_state.load_top_clients(f, ctx.version, measure, ctx.settings)
     app_state.show_table(top, {"client_name": "text", "manager": "text",
                                f"{measure}_amount": "money", "payments_count": "number"},
-                         lang, f.currency)
+                         lang, f.currency, name=f"top_clients_{measure}")
 st.caption(t("page.ltv.note", lang))

@@ -3,6 +3,7 @@
 import streamlit as st
 
 import app_state
+from app_state.safe_text import plain
 import charts
 from i18n import t, tn
 
@@ -27,7 +28,7 @@ app_state.show_table(scorecard, {
     "nrr": "nrr", "growth_index": "growth_index",
     "first_response_median_min": "first_response_median_min",
     "missed_call_rate": "missed_call_rate", "complaints_per_100": "complaints_per_100",
-}, lang, f.currency, height="content")
+}, lang, f.currency, height="content", name="manager_scorecard")
 st.caption(t("page.managers.scorecard.note", lang))
 
 left, right = st.columns(2)
@@ -47,8 +48,9 @@ manager = st.selectbox(t("page.managers.pick", lang), options=names, key="manage
                        bind="query-params")
 if manager:
     clients = app_state.load_manager_clients(f, ctx.version, manager)
-    st.caption(t("page.managers.clients.count", lang, manager=manager,
+    st.caption(t("page.managers.clients.count", lang, manager=plain(manager),
                  count=tn("count.clients", len(clients), lang)))
     app_state.show_table(clients, {"client_name": "text", "segment": "text",
                                    "revenue_amount": "money", "margin_amount": "money",
-                                   "last_paid_at": "date"}, lang, f.currency)
+                                   "last_paid_at": "date"}, lang, f.currency,
+                         name="manager_clients")

@@ -48,4 +48,5 @@ if data["comments"].empty:
 else:
     app_state.show_table(data["comments"], {"answered_at": "date", "client_name": "text",
                                             "manager": "text", "score": "number",
-                                            "comment": "text"}, lang, f.currency)
+                                            "comment": "text"}, lang, f.currency,
+                           name="nps_detractor_comments")

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import app_state
+from app_state.safe_text import plain
 from i18n import fmt_date, fmt_number, t
 
 ctx = app_state.page_context()
@@ -42,13 +43,14 @@ if files and st.button(t("upload.import", lang), type="primary", key="import_but
 for outcome in st.session_state.get("upload_outcomes", []):
     if outcome[0] == "duplicate":
         _, earlier, name = outcome
-        st.warning(t("upload.already_imported", lang, file=name, id=earlier.import_id,
-                     earlier_file=earlier.file_name or "—",
+        st.warning(t("upload.already_imported", lang, file=plain(name), id=earlier.import_id,
+                     earlier_file=plain(earlier.file_name or "—"),
                      when=f"{fmt_date(earlier.imported_at, lang)} {earlier.imported_at:%H:%M}",
-                     who=earlier.imported_by or t("upload.unknown_user", lang)))
+                     who=(plain(earlier.imported_by) if earlier.imported_by
+                          else t("upload.unknown_user", lang))))
         continue
     result = outcome[1]
-    counts = dict(file=result.file_name, read=result.rows_read, inserted=result.rows_inserted,
+    counts = dict(file=plain(result.file_name), read=result.rows_read, inserted=result.rows_inserted,
                   duplicate=result.rows_duplicate, rejected=result.rows_rejected,
                   table=t(f"table.{result.table_name}", lang) if result.table_name else "—")
     if result.status == "committed":

@@ -1,0 +1,41 @@
+"""Our download buttons under every table: formula-safe CSV and XLSX (see ``exports``).
+
+Streamlit's own dataframe download is off (client.disableDataExport): it does not neutralise
+formulas. The files are built only when a button is clicked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+import exports
+import i18n
+
+MIME = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def download_key(name: str, columns, fmt: str) -> str:
+    """A widget key unique per table: its name and its columns (two tables may share a name)."""
+    digest = hashlib.sha1("\x1f".join(map(str, columns)).encode("utf-8")).hexdigest()[:8]
+    return f"download_{name}_{digest}_{fmt}"
+
+
+def download_buttons(frame: pd.DataFrame, name: str, lang: str) -> None:
+    """CSV and XLSX buttons for ``frame`` (file names ``<name>.csv`` / ``<name>.xlsx``)."""
+    build = {
+        "csv": lambda: exports.csv_bytes(frame, lang),
+        "xlsx": lambda: exports.xlsx_bytes({name: frame}),
+    }
+    with st.container(horizontal=True):
+        for fmt, data in build.items():
+            st.download_button(
+                i18n.t(f"exports.download_{fmt}", lang), data=data, file_name=f"{name}.{fmt}",
+                mime=MIME[fmt], key=download_key(name, frame.columns, fmt),
+                help=i18n.t("exports.download_help", lang), on_click="ignore",
+                icon=":material/download:", type="tertiary")
