@@ -17,7 +17,11 @@ LANGS = ("en", "ru")
 
 
 def _catalogue(lang: str) -> dict:
-    return json.loads((ROOT / "i18n" / "catalog" / lang / "metrics.json").read_text(encoding="utf-8"))
+    """Every catalogue file of ``lang`` merged (an area keeps its metrics in its own file)."""
+    merged: dict = {}
+    for path in sorted((ROOT / "i18n" / "catalog" / lang).glob("*.json")):
+        merged.update(json.loads(path.read_text(encoding="utf-8")))
+    return merged
 
 
 def test_metrics_catalogues_same_keys_in_both_languages():
