@@ -27,7 +27,10 @@ def _catalogue(lang: str) -> dict:
 def test_metrics_catalogues_same_keys_in_both_languages():
     en, ru = _catalogue("en"), _catalogue("ru")
     assert sorted(en) == sorted(ru)
-    assert all(value.strip() for value in (*en.values(), *ru.values()))
+    texts = [v for value in (*en.values(), *ru.values()) for v in (
+        value.values() if isinstance(value, dict) else [value]  # plural entries: one per form
+    )]
+    assert all(text.strip() for text in texts)
 
 
 @pytest.mark.parametrize("lang", LANGS)
