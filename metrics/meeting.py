@@ -55,6 +55,8 @@ def revenue_bridge_by_client(
       or a client with no positive net revenue in either window, i.e. refunds only).
 
     A client whose payments net to 0 in both windows changes nothing and is left out.
+    Σ change_amount = Σ cur_amount − Σ prev_amount holds exactly in real arithmetic; in
+    float64 it is exact for amounts in whole units (or halves), else up to rounding.
     """
     _check_windows(prev, cur)
     rev = client_revenue_in_windows(payments, prev, cur)
