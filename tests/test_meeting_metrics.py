@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from metrics._time import Window
+from metrics.managers import client_manager
 from metrics.meeting import (
     BRIDGE_COMPONENTS,
     nps_change_by_segment,
@@ -137,6 +138,25 @@ def test_bridge_by_manager_every_component_and_sums(backend):
     per_manager = out.groupby(out.manager.fillna("—")).change_amount.sum().to_dict()
     assert per_manager == {"Anna": -10.0, "Boris": -325.0, "—": 30.0}  # 340−350, 55−380, 30−0
     assert sum(per_manager.values()) == 425.0 - 730.0
+
+
+def test_bridge_by_manager_with_book_from_client_manager(backend):
+    """c8 is not in the clients list: its manager comes from interactions (Boris 2 vs Anna 1)."""
+    clients = pd.DataFrame({"client_id": BOOK.client_id, "manager": BOOK.manager})
+    interactions = pd.DataFrame(
+        {
+            "occurred_at": pd.to_datetime(["2026-11-24 10:00", "2026-11-25 10:00", "2026-11-26 10:00"]),
+            "client_id": ["c8", "c8", "c8"],
+            "manager": ["Boris", "Anna", "Boris"],
+        }
+    )
+    t = backend.tables(payments=PAYMENTS, clients=clients, interactions=interactions)
+    book = client_manager(t["clients"], t["interactions"], start=PREV.start, end=CUR.end)
+    out = backend.execute(revenue_bridge_by_manager(t["payments"], book, prev=PREV, cur=CUR))
+    assert sorted(out.manager.unique()) == ["Anna", "Boris"]
+    boris_new = out[(out.manager == "Boris") & (out.component == "new")]
+    assert boris_new[["clients_count", "change_amount"]].values.tolist() == [[1, 30.0]]
+    assert out.groupby("manager").change_amount.sum().to_dict() == {"Anna": -10.0, "Boris": -295.0}
 
 
 def test_bridge_rejects_overlapping_windows():
