@@ -11,6 +11,13 @@ from metrics.managers import (
     scorecard_by_manager,
     span_of_control,
 )
+from metrics.meeting import (
+    nps_change_by_segment,
+    nps_change_split,
+    revenue_bridge_by_client,
+    revenue_bridge_by_component,
+    revenue_bridge_by_manager,
+)
 from metrics.nps import nps_by_period, nps_summary
 from metrics.retention import nrr_grr, retention_by_cohort
 from metrics.risk import RiskSettings, at_risk_clients, risk_reasons
@@ -33,9 +40,14 @@ __all__ = [
     "ltv_by_client",
     "ltv_curve_by_cohort",
     "nps_by_period",
+    "nps_change_by_segment",
+    "nps_change_split",
     "nps_summary",
     "nrr_grr",
     "retention_by_cohort",
+    "revenue_bridge_by_client",
+    "revenue_bridge_by_component",
+    "revenue_bridge_by_manager",
     "revenue_concentration",
     "risk_reasons",
     "scorecard_by_manager",

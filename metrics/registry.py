@@ -1,7 +1,7 @@
 """The metric registry: every metric declared once (labels live in the i18n catalogues).
 
 Label and description: ``metric.<name>.label`` / ``metric.<name>.description`` in
-``i18n/catalog/<lang>/metrics.json``.
+``i18n/catalog/<lang>/metrics.json`` (an area's own metrics: its ``<area>.json``, e.g. meeting).
 """
 
 from __future__ import annotations
@@ -63,6 +63,15 @@ METRICS: tuple[Metric, ...] = (
     Metric("hours", "hours", _MINUTES, None, "managers"),
     Metric("margin_per_hour", "money_per_hour", _MONEY, True, "managers"),
     Metric("growth_index", "ratio", _DECIMAL, True, "managers"),
+    # --- meeting: what changed, and who caused it (metrics/meeting.py) ---
+    Metric("revenue_change_amount", "money", _MONEY, True, "meeting"),
+    Metric("bridge_new_amount", "money", _MONEY, True, "meeting"),
+    Metric("bridge_expansion_amount", "money", _MONEY, True, "meeting"),
+    Metric("bridge_contraction_amount", "money", _MONEY, True, "meeting"),
+    Metric("bridge_churned_amount", "money", _MONEY, True, "meeting"),
+    Metric("nps_change", "score", "{:+.1f}", True, "meeting"),
+    Metric("nps_score_effect", "score", "{:+.1f}", True, "meeting"),
+    Metric("nps_mix_effect", "score", "{:+.1f}", None, "meeting"),
 )
 
 _BY_NAME = {metric.name: metric for metric in METRICS}

@@ -9,11 +9,12 @@ from collections.abc import Mapping
 import ibis.expr.types as ir
 import pandas as pd
 
-from metrics._time import Window, check_grain, in_window, period_start, ts_literal
+from metrics._time import Window, check_grain, comparison_windows, in_window, period_start, ts_literal
 from metrics.churn import churn_by_period
 from metrics.concentration import revenue_concentration
 from metrics.ltv import ltv_by_client, ltv_curve_by_cohort
 from metrics.managers import scorecard_by_manager, span_of_control
+from metrics.meeting import revenue_bridge_by_component
 from metrics.nps import nps_by_period, nps_summary
 from metrics.retention import nrr_grr, retention_by_cohort
 from metrics.service import service_speed
@@ -159,7 +160,9 @@ def build_report(
       {cohort, k, ltv_amount} for the cohorts starting in the window;
     - nps_by_period {period, nps, responses, ci_low, ci_high};
     - managers: one scorecard object per manager (registry names);
-    - span_of_control {lead, reports_count, is_flagged, flag ("below" / "above" / null)}.
+    - span_of_control {lead, reports_count, is_flagged, flag ("below" / "above" / null)};
+    - revenue_bridge: the company bridge {component, clients_count, prev_amount, cur_amount,
+      change_amount} between the same two grain periods as NRR.
     Dates are ISO strings and NaN is None.
     """
     check_grain(grain)
@@ -189,6 +192,8 @@ def build_report(
     span = _records(con, span_of_control(t["managers"], low=low, high=high))
     for row in span:
         row["flag"] = _span_flag(row["reports_count"], low, high)
+    prev, cur = comparison_windows(end_excl, grain, 1)
+    bridge = revenue_bridge_by_component(t["payments"], prev=prev, cur=cur)
     return {
         "window": {"start": start.isoformat(), "end": end.isoformat(), "grain": grain},
         "kpis": _company_kpis(con, t, start, end_excl, grain),
@@ -205,4 +210,5 @@ def build_report(
         ),
         "managers": _records(con, scorecard),
         "span_of_control": span,
+        "revenue_bridge": _records(con, bridge.drop("component_order")),
     }

@@ -168,6 +168,22 @@ def test_report_managers_and_span(report):
     ]
 
 
+def test_report_revenue_bridge_february_vs_january(report):
+    # x1 100→150 expansion, x2 200→50 contraction, x3 300→300 flat, x4 100→0 churned.
+    assert report["revenue_bridge"] == [
+        {"component": "new", "clients_count": 0, "prev_amount": 0.0, "cur_amount": 0.0, "change_amount": 0.0},
+        {"component": "expansion", "clients_count": 1, "prev_amount": 100.0, "cur_amount": 150.0,
+         "change_amount": 50.0},
+        {"component": "contraction", "clients_count": 1, "prev_amount": 200.0, "cur_amount": 50.0,
+         "change_amount": -150.0},
+        {"component": "churned", "clients_count": 1, "prev_amount": 100.0, "cur_amount": 0.0,
+         "change_amount": -100.0},
+        {"component": "flat", "clients_count": 1, "prev_amount": 300.0, "cur_amount": 300.0,
+         "change_amount": 0.0},
+    ]
+    assert sum(row["change_amount"] for row in report["revenue_bridge"]) == 500.0 - 700.0
+
+
 def test_report_cli_missing_db_fails_cleanly(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "metrics", "report", "--db", str(tmp_path / "none.duckdb"),

@@ -1,0 +1,240 @@
+"""The weekly meeting's "what changed, and who caused it" (issue 4, item 2).
+
+Two windows are compared: ``prev`` (e.g. last week) and ``cur`` (this week), half-open
+:class:`metrics._time.Window` values with ``prev`` ending on or before ``cur`` starts.
+
+- **Revenue bridge**: every client with net revenue (Σ amount, refunds included — design §4)
+  in either window falls in exactly one component, so the components sum exactly to the total
+  change Σ cur − Σ prev, per manager and for the company.
+- **NPS change split** into a mix effect (who answered) and a score effect (how they scored),
+  whose sum is the NPS change (formula in :func:`nps_change_by_segment`).
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from metrics._time import Window, client_revenue_in_windows, in_window
+from metrics.managers import left_attach
+from metrics.nps import DETRACTOR_MAX_SCORE, PROMOTER_MIN_SCORE
+
+# Waterfall order: what was added, then what was lost, then the clients that did not move.
+BRIDGE_COMPONENTS = ("new", "expansion", "contraction", "churned", "flat")
+
+_BRIDGE_SUMS = ("clients_count", "prev_amount", "cur_amount", "change_amount")
+
+
+def _check_windows(prev: Window, cur: Window) -> None:
+    if not (prev.start < prev.end <= cur.start < cur.end):
+        raise ValueError(f"need non-empty windows with prev before cur, got {prev} and {cur}")
+
+
+def _component_order(component: ir.StringValue) -> ir.IntegerValue:
+    return ibis.cases(
+        *((component == name, i) for i, name in enumerate(BRIDGE_COMPONENTS))
+    ).cast("int64")
+
+
+def revenue_bridge_by_client(
+    payments: ir.Table, book: ir.Table | None = None, *, prev: Window, cur: Window
+) -> ir.Table:
+    """payments: one row per payment (+ book: one row per client, from
+    :func:`metrics.managers.client_manager`) → one row per client with net revenue ≠ 0 in
+    ``prev`` or ``cur``.
+
+    Columns: client_id, manager (the client's book manager; null without a book or when the
+    client is not in it), prev_amount, cur_amount (Σ amount in the window, refunds included,
+    0.0 where none), change_amount = cur_amount − prev_amount, component, component_order
+    (index in ``BRIDGE_COMPONENTS``). Components (first rule that holds):
+
+    - flat: prev_amount = cur_amount;
+    - new: prev_amount ≤ 0 and cur_amount > 0;
+    - churned: prev_amount > 0 and cur_amount ≤ 0;
+    - expansion: cur_amount > prev_amount; contraction: cur_amount < prev_amount (both > 0,
+      or a client with no positive net revenue in either window, i.e. refunds only).
+
+    A client whose payments net to 0 in both windows changes nothing and is left out.
+    Σ change_amount = Σ cur_amount − Σ prev_amount holds exactly in real arithmetic; in
+    float64 it is exact for amounts in whole units (or halves), else up to rounding.
+    """
+    _check_windows(prev, cur)
+    rev = client_revenue_in_windows(payments, prev, cur)
+    rev = rev.select(
+        "client_id",
+        prev_amount=rev.base_revenue_amount.cast("float64"),
+        cur_amount=rev.current_revenue_amount.cast("float64"),
+    )
+    rev = rev.filter((rev.prev_amount != 0.0) | (rev.cur_amount != 0.0))
+    if book is None:
+        rev = rev.mutate(manager=ibis.null("string"))
+    else:
+        rev = left_attach(rev, book.select("client_id", manager=book.manager.cast("string")), "client_id")
+    was_paying, is_paying = rev.prev_amount > 0, rev.cur_amount > 0
+    component = ibis.cases(
+        (rev.prev_amount == rev.cur_amount, "flat"),
+        (~was_paying & is_paying, "new"),
+        (was_paying & ~is_paying, "churned"),
+        (rev.cur_amount > rev.prev_amount, "expansion"),
+        else_="contraction",
+    )
+    return rev.select(
+        "client_id",
+        "manager",
+        "prev_amount",
+        "cur_amount",
+        change_amount=rev.cur_amount - rev.prev_amount,
+        component=component,
+        component_order=_component_order(component),
+    )
+
+
+def _bridge_totals(per_client: ir.Table, keys: list[str]) -> ir.Table:
+    """Per-client bridge → one row per (keys, component) for every key value present and every
+    component (zero where no client), with the Σ of ``_BRIDGE_SUMS``."""
+    components = ibis.memtable({"component": list(BRIDGE_COMPONENTS)})
+    grid = per_client.select(*keys).distinct().cross_join(components) if keys else components
+    zeros = grid.select(
+        *keys,
+        "component",
+        clients_count=ibis.literal(0, "int64"),
+        **{name: ibis.literal(0.0, "float64") for name in _BRIDGE_SUMS[1:]},
+    )
+    facts = per_client.select(
+        *keys,
+        "component",
+        clients_count=ibis.literal(1, "int64"),
+        **{name: per_client[name] for name in _BRIDGE_SUMS[1:]},
+    )
+    rows = facts.union(zeros)  # union all: the zeros only complete the grid
+    totals = rows.group_by([*keys, "component"]).aggregate(
+        **{name: rows[name].sum() for name in _BRIDGE_SUMS}
+    )
+    totals = totals.mutate(component_order=_component_order(totals.component))
+    return totals.order_by([*keys, "component_order"])
+
+
+def revenue_bridge_by_manager(
+    payments: ir.Table, book: ir.Table, *, prev: Window, cur: Window
+) -> ir.Table:
+    """payments + book (client_id, manager) → one row per (manager, component): every
+    component for every manager with a client in :func:`revenue_bridge_by_client` (clients
+    without a book manager form the manager-null group, so managers add up to the company).
+
+    Columns: manager, component, component_order, clients_count, prev_amount, cur_amount,
+    change_amount (Σ over the manager's clients in that component; 0 where none). For each
+    manager Σ change_amount over components = Σ cur_amount − Σ prev_amount of its book.
+    """
+    per_client = revenue_bridge_by_client(payments, book, prev=prev, cur=cur)
+    return _bridge_totals(per_client, ["manager"])
+
+
+def revenue_bridge_by_component(payments: ir.Table, *, prev: Window, cur: Window) -> ir.Table:
+    """payments: one row per payment → the company bridge, one row per component (all five,
+    in ``BRIDGE_COMPONENTS`` order).
+
+    Columns: component, component_order, clients_count, prev_amount, cur_amount,
+    change_amount. Σ change_amount = company revenue in ``cur`` − revenue in ``prev``.
+    """
+    per_client = revenue_bridge_by_client(payments, prev=prev, cur=cur)
+    return _bridge_totals(per_client, [])
+
+
+def nps_change_by_segment(
+    nps: ir.Table, segments: ir.Table | None = None, *, prev: Window, cur: Window
+) -> ir.Table:
+    """nps_responses: one row per response (+ segments: client_id, segment) → one row per
+    segment with a response in ``prev`` or ``cur``.
+
+    Segment s is the client's ``segment`` (responses of clients without one form the null
+    segment); without ``segments`` every client is its own segment, so "mix" means exactly
+    "different clients answered". With n_s responses of s in a window, N = Σ n_s,
+    weight w_s = n_s ÷ N and nps_s = 100·(promoters_s − detractors_s) ÷ n_s:
+
+        NPS_cur − NPS_prev = Σ_s w_cur,s·(nps_cur,s − r_s)  +  Σ_s (w_cur,s − w_prev,s)·r_s
+                             └──────── score effect ────────┘   └────── mix effect ──────┘
+
+    with reference r_s = nps_prev,s, or nps_cur,s for a segment that answered only in ``cur``
+    (its weight is pure mix: it did not answer before). A segment that answered only in
+    ``prev`` has w_cur,s = 0: no score term, mix term −w_prev,s·nps_prev,s. The identity holds
+    exactly in real arithmetic because Σ_s w_prev,s·r_s = NPS_prev and Σ_s w_cur,s·nps_cur,s =
+    NPS_cur. Terms are null when either window has no response at all.
+
+    Columns: segment (string), prev_responses_count, cur_responses_count, prev_net_count,
+    cur_net_count (promoters − detractors), prev_nps, cur_nps
+    (null without responses), prev_weight, cur_weight, score_effect, mix_effect.
+    """
+    _check_windows(prev, cur)
+    t = nps.filter(in_window(nps.answered_at, Window(prev.start, cur.end)))
+    if segments is None:
+        t = t.mutate(segment=t.client_id.cast("string"))
+    else:
+        per_client = segments.group_by("client_id").aggregate(segment=segments.segment.max())
+        t = left_attach(t, per_client, "client_id").mutate(segment=lambda x: x.segment.cast("string"))
+    in_prev, in_cur = in_window(t.answered_at, prev), in_window(t.answered_at, cur)
+    net = ibis.cases(
+        (t.score >= PROMOTER_MIN_SCORE, 1), (t.score <= DETRACTOR_MAX_SCORE, -1), else_=0
+    )
+    seg = t.group_by("segment").aggregate(
+        prev_responses_count=t.count(where=in_prev),
+        cur_responses_count=t.count(where=in_cur),
+        prev_net_count=ibis.ifelse(in_prev, net, 0).sum().cast("int64"),
+        cur_net_count=ibis.ifelse(in_cur, net, 0).sum().cast("int64"),
+    )
+    seg = seg.filter((seg.prev_responses_count > 0) | (seg.cur_responses_count > 0))
+    everyone = ibis.window()
+    prev_n = seg.prev_responses_count.cast("float64")
+    cur_n = seg.cur_responses_count.cast("float64")
+    prev_total, cur_total = prev_n.sum().over(everyone), cur_n.sum().over(everyone)
+    prev_nps = 100.0 * seg.prev_net_count / prev_n.nullif(0.0)
+    cur_nps = 100.0 * seg.cur_net_count / cur_n.nullif(0.0)
+    both_answered = (prev_total > 0) & (cur_total > 0)
+    prev_weight = ibis.ifelse(both_answered, prev_n / prev_total, ibis.null("float64"))
+    cur_weight = ibis.ifelse(both_answered, cur_n / cur_total, ibis.null("float64"))
+    reference = prev_nps.coalesce(cur_nps)
+    score_effect = ibis.ifelse(seg.cur_responses_count > 0, cur_weight * (cur_nps - reference), 0.0)
+    return seg.select(
+        "segment",
+        "prev_responses_count",
+        "cur_responses_count",
+        "prev_net_count",
+        "cur_net_count",
+        prev_nps=prev_nps,
+        cur_nps=cur_nps,
+        prev_weight=prev_weight,
+        cur_weight=cur_weight,
+        score_effect=ibis.ifelse(both_answered, score_effect, ibis.null("float64")),
+        mix_effect=(cur_weight - prev_weight) * reference,
+    )
+
+
+def nps_change_split(
+    nps: ir.Table, segments: ir.Table | None = None, *, prev: Window, cur: Window
+) -> ir.Table:
+    """nps_responses (+ segments) → one row: prev_responses_count, cur_responses_count,
+    prev_nps, cur_nps, nps_change = cur_nps − prev_nps, score_effect, mix_effect (Σ of
+    :func:`nps_change_by_segment`; score_effect + mix_effect = nps_change up to float
+    rounding). NPS values and effects are null when either window has no response."""
+    seg = nps_change_by_segment(nps, segments, prev=prev, cur=cur)
+    totals = seg.aggregate(
+        prev_responses_count=seg.prev_responses_count.sum(),
+        cur_responses_count=seg.cur_responses_count.sum(),
+        prev_net_count=seg.prev_net_count.sum(),
+        cur_net_count=seg.cur_net_count.sum(),
+        score_effect=seg.score_effect.sum(),
+        mix_effect=seg.mix_effect.sum(),
+    )
+    prev_count = totals.prev_responses_count.fill_null(0).cast("int64")
+    cur_count = totals.cur_responses_count.fill_null(0).cast("int64")
+    both_answered = (prev_count > 0) & (cur_count > 0)
+    prev_nps = 100.0 * totals.prev_net_count / prev_count.cast("float64").nullif(0.0)
+    cur_nps = 100.0 * totals.cur_net_count / cur_count.cast("float64").nullif(0.0)
+    return totals.select(
+        prev_responses_count=prev_count,
+        cur_responses_count=cur_count,
+        prev_nps=prev_nps,
+        cur_nps=cur_nps,
+        nps_change=cur_nps - prev_nps,
+        score_effect=ibis.ifelse(both_answered, totals.score_effect, ibis.null("float64")),
+        mix_effect=ibis.ifelse(both_answered, totals.mix_effect, ibis.null("float64")),
+    )
