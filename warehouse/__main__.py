@@ -1,4 +1,4 @@
-"""Command line: ``python -m warehouse import|undo|demo --db PATH ...``.
+"""Command line: ``python -m warehouse import|undo|demo|backup|restore --db PATH ...``.
 
 Exit codes of ``import``: 0 every file imported; 1 a file was rejected (or unreadable);
 2 a file was already imported; 3 the database is held by another process. With several
@@ -96,9 +96,39 @@ def cmd_demo(args) -> int:
     except FileExistsError:
         print(f"{args.db} exists; pass --replace to rebuild it", file=sys.stderr)
         return EXIT_REJECTED
-    rows = ", ".join(f"{table} {count}" for table, count in (inserted or {}).items())
+    rows = _counts_text(inserted or {})
     print(f"demo database written to {args.db}" + (f": {rows}" if rows else ""))
     return EXIT_OK
+
+
+def cmd_backup(args) -> int:
+    from warehouse.backup import BackupError, backup
+
+    try:
+        folder, counts = backup(args.db, args.out)
+    except DatabaseInUse as exc:
+        return _in_use(exc)
+    except BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"backup of {args.db} written to {folder}: " + _counts_text(counts))
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    from warehouse.backup import BackupError, restore
+
+    try:
+        counts = restore(args.backup, args.db, force=args.force)
+    except BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"{args.db} restored from {args.backup}: " + _counts_text(counts))
+    return EXIT_OK
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{table} {count}" for table, count in counts.items())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,6 +157,15 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=None, help="random seed (demo default)")
     demo.add_argument("--replace", action="store_true", help="rebuild an existing file")
     demo.set_defaults(run=cmd_demo)
+
+    back = with_db(commands.add_parser("backup", help="write a consistent copy of the database"))
+    back.add_argument("--out", type=Path, default=Path("backups"), help="folder for the backup (default: backups)")
+    back.set_defaults(run=cmd_backup)
+
+    rest = with_db(commands.add_parser("restore", help="build the database from a backup folder"))
+    rest.add_argument("backup", type=Path, metavar="BACKUP", help="a folder written by backup")
+    rest.add_argument("--force", action="store_true", help="replace an existing database file")
+    rest.set_defaults(run=cmd_restore)
     return parser
 
 
