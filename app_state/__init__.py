@@ -267,6 +267,7 @@ def sidebar_filters(options: DataOptions, lang: str, settings: Settings) -> Filt
     first_day, last_day = default_range(options)
     lo = options.first_day or first_day
     hi = options.last_day or last_day
+    _follow_data_range(first_day, last_day)
     side = st.sidebar
     side.subheader(t("filters.title", lang))
     start = side.date_input(t("filters.start", lang), value=first_day, min_value=lo, max_value=hi,
@@ -292,6 +293,21 @@ def sidebar_filters(options: DataOptions, lang: str, settings: Settings) -> Filt
         start, end_inclusive = end_inclusive, start
     return Filters(start, end_inclusive + dt.timedelta(days=1), grain, tuple(teams),
                    tuple(managers), tuple(segments), lang, settings.currency)
+
+
+def _follow_data_range(first_day: dt.date, last_day: dt.date) -> None:
+    """After an import or an undo moves the data's default range, a date still at the old
+    default (the user did not choose it) follows the new one; a date the user chose stays.
+    Without this the widgets keep the old range and new rows stay outside the window."""
+    marker = (first_day, last_day)
+    previous = st.session_state.get("_filter_default_range")
+    if previous == marker:
+        return
+    if previous is not None:
+        for key, old_default in zip(("filter_start", "filter_end"), previous, strict=True):
+            if st.session_state.get(key) == old_default:
+                st.session_state.pop(key, None)
+    st.session_state["_filter_default_range"] = marker
 
 
 def _date_format(lang: str) -> str:

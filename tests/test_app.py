@@ -6,6 +6,7 @@ opens it, and compared with what the page shows.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import pathlib
 
@@ -313,3 +314,51 @@ def test_overview_churn_is_the_last_periods_rate_as_in_the_report(app, demo_db, 
     at = app("overview")
     shown = next(m.value for m in at.metric if m.label == i18n.t("metric.churn_rate.label", "en"))
     assert shown == i18n.fmt_percent(expected, "en")
+
+
+def _revenue_shown(at: AppTest) -> str:
+    label = i18n.t("metric.revenue_amount.label", "en")
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_an_import_and_an_undo_show_at_once_on_the_pages(empty_app):
+    """Loaders are cached by data version: a new import or an undo is never served stale."""
+    at = empty_app("upload")
+    first = b"paid_at,client_id,amount\n2026-03-02,c1,100\n2026-03-09,c2,250\n"
+    second = b"paid_at,client_id,amount\n2026-03-16,c3,50\n"
+    at.file_uploader(key="upload_0").set_value([("week1.csv", first, "text/csv")]).run()
+    at.button(key="import_button").click().run()
+    at.switch_page("pages/overview.py").run()
+    assert _revenue_shown(at) == i18n.fmt_money(350, "en", "RUB")
+    at.run()  # a rerun with the same filters: the same figure
+    assert _revenue_shown(at) == i18n.fmt_money(350, "en", "RUB")
+
+    at.switch_page("pages/upload.py").run()
+    at.file_uploader(key="upload_1").set_value([("week2.csv", second, "text/csv")]).run()
+    at.button(key="import_button").click().run()
+    at.switch_page("pages/overview.py").run()
+    assert _revenue_shown(at) == i18n.fmt_money(400, "en", "RUB")  # 100 + 250 + 50
+
+    at.switch_page("pages/upload.py").run()
+    at.button(key="undo_2").click().run()
+    at.button(key="confirm_undo_2").click().run()
+    at.switch_page("pages/overview.py").run()
+    assert _revenue_shown(at) == i18n.fmt_money(350, "en", "RUB")
+    assert not at.exception
+
+
+def test_dates_the_user_chose_stay_after_an_import(empty_app):
+    at = empty_app("upload")
+    at.file_uploader(key="upload_0").set_value(
+        [("week1.csv", b"paid_at,client_id,amount\n2026-03-02,c1,100\n2026-03-09,c2,250\n", "text/csv")]).run()
+    at.button(key="import_button").click().run()
+    at.switch_page("pages/overview.py").run()
+    at.date_input(key="filter_end").set_value(dt.date(2026, 3, 5)).run()  # kept in the URL
+    assert _revenue_shown(at) == i18n.fmt_money(100, "en", "RUB")  # only 2 March is in the window
+    at.switch_page("pages/upload.py").run()
+    at.file_uploader(key="upload_1").set_value(
+        [("week2.csv", b"paid_at,client_id,amount\n2026-03-16,c3,50\n", "text/csv")]).run()
+    at.button(key="import_button").click().run()
+    at.switch_page("pages/overview.py").run()
+    assert at.date_input(key="filter_end").value == dt.date(2026, 3, 5)
+    assert _revenue_shown(at) == i18n.fmt_money(100, "en", "RUB")
