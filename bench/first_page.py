@@ -1,0 +1,57 @@
+"""Cold start: `make run` in a checkout → healthy server → first page (KPI cards + a chart) drawn.
+
+Usage: ``python bench/first_page.py CHECKOUT [PORT]`` — run it on a fresh clone to time the
+README's first command end to end (venv, install, demo build, server), then the first and a
+warm page load in Debian's Chromium. Prints seconds; stops the server afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def _wait_healthy(url: str, started: float, timeout: float = 900) -> float:
+    while time.monotonic() - started < timeout:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    return time.monotonic() - started
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError("the server did not become healthy")
+
+
+def main(checkout: str, port: str = "8611") -> None:
+    from playwright.sync_api import sync_playwright
+
+    url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    server = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=checkout, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        print(f"make run → healthy: {_wait_healthy(url, started):.1f} s")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            for label in ("first", "warm"):
+                page = browser.new_page(viewport={"width": 1920, "height": 1080})
+                t0 = time.monotonic()
+                page.goto(url)
+                page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
+                page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+                print(f"{label} page drawn {time.monotonic() - t0:.1f} s after opening it")
+                page.close()
+            browser.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
