@@ -477,11 +477,9 @@ def _kpi_values(backend, tables: dict, filters: Filters, settings: Settings) -> 
 
     payments = tables["payments"]
     totals = _revenue_totals(payments, filters, settings)
-    churn_periods = churn.churn_by_period(
+    last_churn = churn.churn_of_last_period(
         payments, tables["clients"], grain=filters.grain, start=filters.start, end=filters.end,
         churn_after_days=settings.churn_after_days)
-    # As the headless report: the churn rate of the window's last period, not a sum over it.
-    last_churn = churn_periods.order_by(churn_periods.period.desc()).limit(1)
     values = {}
     values.update(_first_row(backend, totals))
     values.update(_first_row(backend, nps.nps_summary(tables["nps"], start=filters.start,

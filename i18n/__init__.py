@@ -167,13 +167,18 @@ def _spec(fmt: str, unit: str) -> tuple[int, bool, bool]:
     return int(match["digits"] or 0), match["type"] == "%", match["sign"] == "+"
 
 
+def _shows_nonzero(text: str) -> bool:
+    """Whether formatted ``text`` shows a non-zero number ("0.0 pp", "RUB 0" do not)."""
+    return any(c in "123456789" for c in text)
+
+
 def _signed(text: str, value, signed: bool) -> str:
-    return "+" + text if signed and value > 0 and text.strip("0,. ") else text
+    return "+" + text if signed and value > 0 and _shows_nonzero(text) else text
 
 
 def fmt_metric_change(metric_name: str, delta, lang: str, currency: str = "RUB") -> str:
     """A change of a metric, always signed: rates and percentages in percentage points
-    ("+1.1 pp", "−7,2 п. п."), everything else in the metric's own unit ("+RUB 1,200")."""
+    ("+1.1 pp", "-7,2 п. п."), everything else in the metric's own unit ("+RUB 1,200")."""
     from metrics import registry
 
     if is_missing(delta):
@@ -184,9 +189,9 @@ def fmt_metric_change(metric_name: str, delta, lang: str, currency: str = "RUB")
         text = t("unit.pp", lang, value=fmt_number(abs(delta) * 100, lang, digits))
     else:
         text = fmt_metric(metric_name, abs(delta), lang, currency).lstrip("+")
-    if not any(c in "123456789" for c in text):  # rounds to zero: no sign
-        return text
-    return ("+" if delta > 0 else "-") + text
+    if delta < 0 and _shows_nonzero(text):
+        return "-" + text
+    return _signed(text, delta, signed=True)
 
 
 def fmt_metric(metric_name: str, value, lang: str, currency: str = "RUB") -> str:

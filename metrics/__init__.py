@@ -1,6 +1,6 @@
 """Pure metric computations: Ibis tables in, Ibis tables out (design §4, docs/architecture.md)."""
 
-from metrics.churn import churn_by_period, client_churn_dates
+from metrics.churn import churn_by_period, churn_of_last_period, client_churn_dates
 from metrics.concentration import lorenz_curve, revenue_concentration
 from metrics.ltv import ltv_by_client, ltv_curve_by_cohort
 from metrics.managers import (
@@ -30,6 +30,7 @@ __all__ = [
     "apply_filters",
     "at_risk_clients",
     "churn_by_period",
+    "churn_of_last_period",
     "client_churn_dates",
     "client_manager",
     "contacts_by_weekday_hour",

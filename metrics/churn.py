@@ -121,3 +121,19 @@ def churn_by_period(
     return out.mutate(
         churn_rate=(out.churned_count / out.base_clients_count.nullif(0)).cast("float64")
     )
+
+
+def churn_of_last_period(
+    payments: ir.Table,
+    clients: ir.Table,
+    *,
+    grain: str,
+    start: dt.date,
+    end: dt.date,
+    churn_after_days: int = 90,
+) -> ir.Table:
+    """payments, clients → one row: :func:`churn_by_period`'s row for the last period overlapping
+    [start, end). The churn KPI of a window is this period's rate, not a sum over the window."""
+    periods = churn_by_period(payments, clients, grain=grain, start=start, end=end,
+                              churn_after_days=churn_after_days)
+    return periods.order_by(periods.period.desc()).limit(1)

@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from metrics._time import Window, check_grain, comparison_windows, in_window, period_start, ts_literal
-from metrics.churn import churn_by_period
+from metrics.churn import churn_of_last_period
 from metrics.concentration import revenue_concentration
 from metrics.ltv import ltv_by_client, ltv_curve_by_cohort
 from metrics.managers import scorecard_by_manager, span_of_control
@@ -114,8 +114,8 @@ def _company_kpis(con, t: Mapping[str, ir.Table], start: dt.date, end: dt.date, 
         {"nps": "nps", "nps_responses": "responses_count", "nps_ci_low": "ci_low", "nps_ci_high": "ci_high"},
     )
     kpis |= _one(con, nrr_grr(t["payments"], end=end, grain=grain, length=1), {"nrr": "nrr", "grr": "grr"})
-    churn = churn_by_period(t["payments"], t["clients"], grain=grain, start=start, end=end)
-    kpis |= _one(con, churn.order_by(churn.period.desc()).limit(1), {"churn_rate": "churn_rate"})
+    churn = churn_of_last_period(t["payments"], t["clients"], grain=grain, start=start, end=end)
+    kpis |= _one(con, churn, {"churn_rate": "churn_rate"})
     kpis |= _one(
         con,
         revenue_concentration(t["payments"], start=start, end=end),
