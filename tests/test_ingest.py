@@ -314,7 +314,7 @@ def test_import_csv_same_bytes_committed_concurrently_raises_already_imported(co
     other = con.cursor()  # another session importing the same bytes at the same time
     other.execute("BEGIN TRANSACTION")
     other.execute(
-        "INSERT INTO imports VALUES (100, $sha, 'other.csv', 'payments', NULL, 6, 6, 0, 0, 'boris', "
+        "INSERT INTO imports VALUES (100, $sha, 'other.csv', 'payments', NULL, 6, 6, 0, 0, 0, 'boris', "
         "TIMESTAMP '2024-06-01 10:00', 'committed', $sha)", {"sha": ingest.hashlib.sha256(data).hexdigest()})
     real_write = ingest._write_import_row
 

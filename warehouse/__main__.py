@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from warehouse.connection import DatabaseInUse, connect, default_db_path
-from warehouse.ingest import TABLES, AlreadyImported, ImportResult, import_csv, undo_import
+from warehouse.ingest import TABLES, AlreadyImported, ImportResult, undo_import
+from warehouse.intake import CHUNK_ROWS, import_file
 
 EXIT_OK, EXIT_REJECTED, EXIT_ALREADY_IMPORTED, EXIT_IN_USE = 0, 1, 2, 3
 SHOWN_REJECTS = 5
@@ -27,29 +28,42 @@ def _in_use(exc: DatabaseInUse) -> int:
 def _print_result(result: ImportResult) -> None:
     target = f" → {result.table_name}" if result.table_name else ""
     import_id = f" (import {result.import_id})" if result.import_id is not None else ""
-    print(f"{result.file_name}{target}{import_id}: {result.status}; read {result.rows_read}, "
+    preset = f" [preset: {result.preset}]" if result.preset else ""
+    skipped = f", skipped {result.rows_skipped}" if result.rows_skipped else ""
+    print(f"{result.file_name}{target}{import_id}{preset}: {result.status}; read {result.rows_read}, "
           f"inserted {result.rows_inserted}, duplicate {result.rows_duplicate}, "
-          f"rejected {result.rows_rejected}")
-    for reject in result.rejects[:SHOWN_REJECTS]:
+          f"rejected {result.rows_rejected}{skipped}")
+    problems = [r for r in result.rejects if not r.reason.startswith("skipped:")]
+    for reject in problems[:SHOWN_REJECTS]:
         where = ", ".join(part for part in (
             f"line {reject.line}" if reject.line is not None else "",
             reject.column or "",
         ) if part)
         raw = f" (value: {reject.raw!r})" if reject.raw else ""
         print(f"  {where + ': ' if where else ''}{reject.reason}{raw}")
-    if len(result.rejects) > SHOWN_REJECTS:
-        print(f"  … and {len(result.rejects) - SHOWN_REJECTS} more")
+    if len(problems) > SHOWN_REJECTS:
+        print(f"  … and {len(problems) - SHOWN_REJECTS} more")
+
+
+def _progress(name: str):
+    """Progress on stderr for files of several chunks (a terminal sees it; scripts can ignore it)."""
+    def report(done: int, total: int) -> None:
+        if total > CHUNK_ROWS:
+            print(f"{name}: {done:,} of {total:,} records", file=sys.stderr, flush=True)
+    return report
 
 
 def _import_one(con, path: Path, args) -> int:
+    if not path.is_file():
+        print(f"{path}: no such file", file=sys.stderr)
+        return EXIT_REJECTED
     try:
-        data = path.read_bytes()
+        result = import_file(con, path, file_name=path.name, table=args.table, preset=args.preset,
+                             accept_partial=args.accept_partial, imported_by=args.user,
+                             progress=_progress(path.name))
     except OSError as exc:
         print(f"{path}: cannot read the file ({exc.strerror})", file=sys.stderr)
         return EXIT_REJECTED
-    try:
-        result = import_csv(con, data, file_name=path.name, table=args.table,
-                            accept_partial=args.accept_partial, imported_by=args.user)
     except AlreadyImported as exc:
         print(exc.result.message)
         return EXIT_ALREADY_IMPORTED
@@ -140,8 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help="DuckDB file (default: $DASHBOARD_DB or data/dashboard.duckdb)")
         return sub
 
-    imp = with_db(commands.add_parser("import", help="import canonical CSV files"))
+    imp = with_db(commands.add_parser("import", help="import CSV/Excel exports (canonical or mapped)"))
     imp.add_argument("--table", choices=sorted(TABLES), help="target table (default: from the header)")
+    imp.add_argument("--preset", default=None, metavar="NAME",
+                     help="column mapping: a built-in preset (amocrm_leads, bitrix24_deals, sipuni_calls, "
+                          "zendesk_tickets, freshdesk_tickets, nps_survey) or one saved on the Upload page; "
+                          "default: found by the file's headers")
     imp.add_argument("--accept-partial", action="store_true",
                      help="import the good rows of a file with rejected rows")
     imp.add_argument("--user", default=None, help="recorded as imported_by")

@@ -27,6 +27,7 @@ import pyarrow.csv as pa_csv
 log = logging.getLogger(__name__)
 
 RAW_LIMIT = 200  # characters of a rejected value kept in a reject record
+REJECTS_KEPT = 10_000  # problems an ImportResult carries (all of them go to the rejects table)
 
 TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
 NUMBER_PATTERN = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
@@ -39,6 +40,8 @@ BAD_TIMESTAMP = "not a timestamp (expected YYYY-MM-DD[ HH:MM[:SS]])"
 BAD_NUMBER = "not a number (expected digits with a dot decimal, e.g. 1234.50)"
 BAD_INTEGER = "not a whole number"
 BAD_BOOLEAN = "not a boolean (expected true/false/1/0/yes/no)"
+COUNTS_DIFFER = "the rows read do not add up to the records in the file (often a stray quote mark)"
+NO_ROWS = "the file has column names but no rows"
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,16 @@ class ImportResult:
     rows_rejected: int
     status: str
     message: str
-    rejects: list[Reject] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)  # the first REJECTS_KEPT problems
+    rows_skipped: int = 0        # left out on purpose by a preset's row filter (not errors)
+    rejects_total: int | None = None  # problems in all (None: len(rejects))
+    preset: str | None = None
+
+    @property
+    def reconciled(self) -> bool:
+        """inserted + duplicate + rejected + skipped == records read."""
+        counted = self.rows_inserted + self.rows_duplicate + self.rows_rejected + self.rows_skipped
+        return self.status != "committed" or counted == self.rows_read
 
 
 class EarlierImport(NamedTuple):
@@ -325,12 +337,14 @@ class _Batch:
     structural: list[Reject]     # records that could not be split into the header's fields
 
 
+ARROW_TYPES = {"VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us"), "DOUBLE": pa.float64(),
+               "INTEGER": pa.int32(), "BOOLEAN": pa.bool_()}
+
+
 def _arrow_frame(spec: TableSpec, typed: _Typed, keep: np.ndarray, records: np.ndarray) -> pa.Table:
     """Typed values of the kept rows → an Arrow table in schema order plus ``_record``."""
-    arrow_types = {"VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us"), "DOUBLE": pa.float64(),
-                   "INTEGER": pa.int32(), "BOOLEAN": pa.bool_()}
     arrays = {
-        column: pa.array(typed.values[column][keep], type=arrow_types[sql_type], from_pandas=True)
+        column: pa.array(typed.values[column][keep], type=ARROW_TYPES[sql_type], from_pandas=True)
         for column, sql_type in spec.columns.items()
     }
     arrays["_record"] = pa.array(records[keep], type=pa.int64())
@@ -397,10 +411,10 @@ def _write_import_row(cur, result: ImportResult, sha256: str, preset: str | None
                       imported_by: str | None) -> None:
     cur.execute(
         "INSERT INTO imports (import_id, sha256, file_name, table_name, preset, rows_read, "
-        "rows_inserted, rows_duplicate, rows_rejected, imported_by, imported_at, status, active_sha256) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed', ?)",
+        "rows_inserted, rows_duplicate, rows_rejected, rows_skipped, imported_by, imported_at, status, "
+        "active_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'committed', ?)",
         [result.import_id, sha256, result.file_name, result.table_name, preset, result.rows_read,
-         result.rows_inserted, result.rows_duplicate, result.rows_rejected, imported_by,
+         result.rows_inserted, result.rows_duplicate, result.rows_rejected, result.rows_skipped, imported_by,
          dt.datetime.now(dt.timezone.utc).replace(tzinfo=None), sha256],
     )
 
@@ -437,7 +451,7 @@ def _already_imported(earlier: EarlierImport, file_name: str, table: str | None)
     return AlreadyImported(earlier, result)
 
 
-def _check_not_imported(con, sha256: str, file_name: str, table: str | None) -> None:
+def check_not_imported(con, sha256: str, file_name: str, table: str | None) -> None:
     cur = con.cursor()
     try:
         earlier = _earlier_import(cur, sha256)
@@ -449,7 +463,7 @@ def _check_not_imported(con, sha256: str, file_name: str, table: str | None) -> 
 
 # ------------------------------------------------------------------------- the import
 
-def _file_rejected(file_name: str, table: str | None, records: int, reject: Reject) -> ImportResult:
+def file_rejected(file_name: str, table: str | None, records: int, reject: Reject) -> ImportResult:
     """A problem with the whole file (encoding, header): every record counts as rejected."""
     where = f"line {reject.line}: " if reject.line else ""
     return ImportResult(
@@ -458,57 +472,111 @@ def _file_rejected(file_name: str, table: str | None, records: int, reject: Reje
     )
 
 
-def _import_batch(con, spec: TableSpec, batch: _Batch, *, imported_by: str | None,
-                  accept_partial: bool, preset: str | None) -> ImportResult:
-    """Typed, checked rows of one file → one transaction: stage, insert, log, COMMIT."""
+@dataclass
+class Chunk:
+    """Part of one file, typed and checked: ``good`` rows (schema order + ``_record``, the row's
+    file line or position, which orders repeats), ``rejects`` (line, column, reason, raw: one
+    row per problem, skipped rows included), and the records it covers."""
+
+    good: pa.Table
+    rejects: pd.DataFrame
+    records: int
+    rows_rejected: int
+    rows_skipped: int = 0
+
+
+def _batch_chunk(spec: TableSpec, batch: _Batch) -> Chunk:
+    """A whole canonical batch → one Chunk."""
     typed = _type_batch(spec, batch.raw)
     rejects = _reject_frame(typed, batch.raw, batch.lines, batch.structural)
     bad = np.zeros(len(batch.raw), dtype=bool)
     for positions, _column, _reason in typed.problems:
         bad[positions] = True
-    rows_rejected = int(bad.sum()) + len(batch.structural)
+    good = _arrow_frame(spec, typed, ~bad, np.arange(len(batch.raw)))
+    return Chunk(good, rejects, batch.records, int(bad.sum()) + len(batch.structural))
 
-    if rows_rejected and not accept_partial:
-        return ImportResult(
-            None, spec.name, batch.file_name, batch.records, 0, 0, rows_rejected, "rejected",
-            f"{batch.file_name}: {rows_rejected} of {batch.records} rows rejected; nothing imported. "
-            "Fix the rows listed, or accept a partial import.",
-            _rejects_list(rejects),
-        )
 
-    keep = ~bad
-    frame = _arrow_frame(spec, typed, keep, np.arange(len(batch.raw)))
+def _import_batch(con, spec: TableSpec, batch: _Batch, *, imported_by: str | None,
+                  accept_partial: bool, preset: str | None) -> ImportResult:
+    """Typed, checked rows of one canonical file → one transaction (see :func:`import_chunks`)."""
+    chunk = _batch_chunk(spec, batch)
+    if chunk.rows_rejected and not accept_partial:  # nothing to stage: say so at once
+        return _rejected_result(spec.name, batch.file_name, batch.records, chunk.rows_rejected, 0,
+                                _rejects_list(chunk.rejects.head(REJECTS_KEPT)), len(chunk.rejects), preset)
+    return import_chunks(con, spec, [chunk], file_name=batch.file_name, sha256=batch.sha256,
+                         records=batch.records, imported_by=imported_by,
+                         accept_partial=accept_partial, preset=preset)
+
+
+def _rejected_result(table: str, file_name: str, records: int, rejected: int, skipped: int,
+                     rejects: list[Reject], total: int, preset: str | None) -> ImportResult:
+    return ImportResult(
+        None, table, file_name, records, 0, 0, rejected, "rejected",
+        f"{file_name}: {rejected} of {records} rows rejected; nothing imported. "
+        "Fix the rows listed, or accept a partial import.",
+        rejects, skipped, total, preset,
+    )
+
+
+def import_chunks(con, spec: TableSpec, chunks, *, file_name: str, sha256: str, records: int,
+                  imported_by: str | None, accept_partial: bool, preset: str | None,
+                  progress=None) -> ImportResult:
+    """Chunks of one file → one transaction: stage each chunk, insert its new rows, store its
+    rejects, then log the import and COMMIT — or roll everything back.
+
+    chunks: iterable of :class:`Chunk` (consumed once; a chunk holds ≤ a chunk's rows, so memory
+    stays bounded) → ImportResult. ``records`` is counted apart from the parser; the import is
+    rolled back (ReconciliationError) unless inserted + duplicate + rejected + skipped == records.
+    Any rejected row rolls everything back unless ``accept_partial``. A repeat of a row in an
+    earlier chunk counts as a duplicate. ``progress(done, records)`` is called after each chunk.
+    """
     cur = con.cursor()
+    kept: list[pd.DataFrame] = []
+    inserted = duplicate = rejected = skipped = problems = done = 0
     try:
         cur.execute("BEGIN TRANSACTION")
-        earlier = _earlier_import(cur, batch.sha256)  # again, inside the transaction
+        earlier = _earlier_import(cur, sha256)  # again, inside the transaction
         if earlier is not None:
-            raise _already_imported(earlier, batch.file_name, spec.name)
+            raise _already_imported(earlier, file_name, spec.name)
         (import_id,) = cur.execute("SELECT nextval('import_id_seq')").fetchall()[0]
-        repeated, known, new = _stage(cur, spec, frame)
-        inserted = _insert_new_rows(cur, spec, import_id)
-        duplicate = repeated + known
-        if inserted != new or inserted + duplicate + rows_rejected != batch.records:
+        for chunk in chunks:
+            repeated, known, new = _stage(cur, spec, chunk.good)
+            added = _insert_new_rows(cur, spec, import_id)
+            if added != new:
+                raise ReconciliationError(f"{file_name}: inserted {added}, expected {new}")
+            cur.execute("DROP TABLE _staged")
+            inserted, duplicate = inserted + added, duplicate + repeated + known
+            rejected, skipped = rejected + chunk.rows_rejected, skipped + chunk.rows_skipped
+            if len(chunk.rejects):
+                _write_rejects(cur, int(import_id), chunk.rejects)
+                if problems < REJECTS_KEPT:
+                    kept.append(chunk.rejects.head(REJECTS_KEPT - problems))
+                problems += len(chunk.rejects)
+            done += chunk.records
+            if progress is not None:
+                progress(done, records)
+        shown = _rejects_list(pd.concat(kept, ignore_index=True)) if kept else []
+        if rejected and not accept_partial:
+            _rollback(cur)
+            return _rejected_result(spec.name, file_name, records, rejected, skipped, shown, problems, preset)
+        if inserted + duplicate + rejected + skipped != records:
             raise ReconciliationError(
-                f"{batch.file_name}: inserted {inserted} (expected {new}) + duplicate {duplicate} "
-                f"+ rejected {rows_rejected} != {batch.records} records"
+                f"{file_name}: inserted {inserted} + duplicate {duplicate} + rejected {rejected} "
+                f"+ skipped {skipped} != {records} records"
             )
+        skipped_text = f", {skipped} skipped" if skipped else ""
         result = ImportResult(
-            int(import_id), spec.name, batch.file_name, batch.records, inserted, duplicate,
-            rows_rejected, "committed",
-            f"{batch.file_name} → {spec.name} (import {import_id}): {batch.records} read, "
-            f"{inserted} inserted, {duplicate} duplicate, {rows_rejected} rejected.",
-            _rejects_list(rejects),
+            int(import_id), spec.name, file_name, records, inserted, duplicate, rejected, "committed",
+            f"{file_name} → {spec.name} (import {import_id}): {records} read, "
+            f"{inserted} inserted, {duplicate} duplicate, {rejected} rejected{skipped_text}.",
+            shown, skipped, problems, preset,
         )
-        if len(rejects):
-            _write_rejects(cur, int(import_id), rejects)
-        _write_import_row(cur, result, batch.sha256, preset, imported_by)
-        cur.execute("DROP TABLE _staged")
+        _write_import_row(cur, result, sha256, preset, imported_by)
         try:
             cur.execute("COMMIT")
         except Exception:
             # Another session committed the same bytes first (active_sha256 is UNIQUE)?
-            _check_not_imported(con, batch.sha256, batch.file_name, spec.name)
+            check_not_imported(con, sha256, file_name, spec.name)
             raise
         return result
     except BaseException:
@@ -601,7 +669,7 @@ def _scan_records(body: bytes, text: str) -> _Scan:
     return _scan_csv(text)
 
 
-def _header_problem(spec: TableSpec, header: list[str]) -> Reject | None:
+def header_problem(spec: TableSpec, header: list[str]) -> Reject | None:
     names = [_normalise(c) for c in header]
     duplicated = sorted({c for c in names if names.count(c) > 1})
     if duplicated:
@@ -652,7 +720,7 @@ def _csv_batch(data: bytes, *, file_name: str, sha256: str, table: str | None) -
     if table is None:
         raise _FileProblem(Reject(1, None, "cannot tell which table the columns belong to", None), records)
     spec = TABLES[table]
-    problem = _header_problem(spec, header)
+    problem = header_problem(spec, header)
     if problem is not None:
         raise _FileProblem(problem, records, table)
     try:  # every record, however many fields it has, so the counts can be compared
@@ -683,11 +751,11 @@ def import_csv(con, path_or_bytes, *, file_name: str, table: str | None = None,
         raise ValueError(f"unknown table {table!r}; expected one of {sorted(TABLES)}")
     data = _read_bytes(path_or_bytes)
     sha256 = hashlib.sha256(data).hexdigest()
-    _check_not_imported(con, sha256, file_name, table)
+    check_not_imported(con, sha256, file_name, table)
     try:
         spec, batch = _csv_batch(data, file_name=file_name, sha256=sha256, table=table)
     except _FileProblem as problem:
-        return _file_rejected(file_name, problem.table or table, problem.records, problem.reject)
+        return file_rejected(file_name, problem.table or table, problem.records, problem.reject)
     return _import_batch(con, spec, batch, imported_by=imported_by, accept_partial=accept_partial,
                          preset=preset)
 
@@ -711,11 +779,11 @@ def import_frame(con, table: str, df: pd.DataFrame, *, file_name: str, imported_
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}; expected one of {sorted(TABLES)}")
     sha256 = sha256 or _frame_sha256(df)
-    _check_not_imported(con, sha256, file_name, table)
+    check_not_imported(con, sha256, file_name, table)
     spec = TABLES[table]
-    problem = _header_problem(spec, list(df.columns))
+    problem = header_problem(spec, list(df.columns))
     if problem is not None:
-        return _file_rejected(file_name, table, len(df), problem)
+        return file_rejected(file_name, table, len(df), problem)
     raw = df.reset_index(drop=True)
     raw.columns = [_normalise(c) for c in df.columns]
     batch = _Batch(file_name, sha256, len(df), raw, np.arange(2, len(df) + 2, dtype=np.int64), [])
@@ -758,6 +826,6 @@ def import_log(con) -> pd.DataFrame:
     """imports: one row per import → the same, newest first (columns of design §3)."""
     return con.execute("""
         SELECT import_id, sha256, file_name, table_name, preset, rows_read, rows_inserted,
-               rows_duplicate, rows_rejected, imported_by, imported_at, status
+               rows_duplicate, rows_rejected, rows_skipped, imported_by, imported_at, status
         FROM imports ORDER BY import_id DESC
     """).df()

@@ -172,14 +172,16 @@ def _propose_for(table: str, headers: list[str], sample: pd.DataFrame) -> Propos
     return Proposal(table, mapping, constants, round(score, 4), missing)
 
 
-def propose_mapping(headers: list[str], sample_rows) -> Proposal:
+def propose_mapping(headers: list[str], sample_rows, table: str | None = None) -> Proposal:
     """Headers + rows (lists of cells or a DataFrame; the more, the surer the date order) → the
-    table with the best coverage of its required columns, a mapping canonical column → header,
-    and options: the date order settled from the rows ('dmy' | 'mdy'), plus ``ambiguous_dates``
-    (headers of slash dates that could be either: the UI should ask) when nothing settles it."""
+    table with the best coverage of its required columns (or ``table`` when given), a mapping
+    canonical column → header, and options: the date order settled from the rows ('dmy' |
+    'mdy'), plus ``ambiguous_dates`` (headers of slash dates that could be either: the UI should
+    ask) when nothing settles it."""
     sample = sample_rows if isinstance(sample_rows, pd.DataFrame) else pd.DataFrame(list(sample_rows), columns=headers)
     sample = sample.astype("str")
-    proposals = [_propose_for(table, headers, sample) for table in synonyms()["headers"]]
+    proposals = [_propose_for(name, headers, sample) for name in synonyms()["headers"]
+                 if table is None or name == table]
     best = max(proposals, key=lambda p: (p.score >= 1, -len(p.missing_required), len(p.mapping), p.score))
     dated = [h for c, h in best.mapping.items() if TABLES[best.table].columns[c] == "TIMESTAMP"]
     orders = {h: parsing.settle_date_order(sample[h]) for h in dated}

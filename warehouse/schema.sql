@@ -11,6 +11,7 @@ CREATE TABLE IF NOT EXISTS imports (
     rows_inserted  BIGINT NOT NULL,
     rows_duplicate BIGINT NOT NULL,
     rows_rejected  BIGINT NOT NULL,
+    rows_skipped   BIGINT NOT NULL DEFAULT 0,  -- left out by a preset's row filter
     imported_by    VARCHAR,
     imported_at    TIMESTAMP NOT NULL,
     status         VARCHAR NOT NULL,         -- 'committed' | 'undone'
@@ -21,6 +22,18 @@ CREATE TABLE IF NOT EXISTS imports (
 );
 CREATE SEQUENCE IF NOT EXISTS import_id_seq START 1;
 
+-- Databases made before rows_skipped existed gain it (a no-op on new ones).
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS rows_skipped BIGINT DEFAULT 0;
+-- Column mappings saved from the Upload page (or the CLI), found again by the file's header
+-- signature (warehouse.mapping.header_signature); body is the Preset as JSON.
+CREATE TABLE IF NOT EXISTS presets (
+    name             VARCHAR PRIMARY KEY,
+    header_signature VARCHAR,
+    table_name       VARCHAR NOT NULL,
+    body             VARCHAR NOT NULL,
+    saved_by         VARCHAR,
+    saved_at         TIMESTAMP NOT NULL
+);
 CREATE TABLE IF NOT EXISTS rejects (
     import_id BIGINT NOT NULL,
     line      BIGINT,

@@ -1,0 +1,321 @@
+"""warehouse.intake: real export files end to end — plan, preview, chunked import, presets.
+
+Every fixture of tests/fixtures/exports goes through import_file into a database, and the
+expected counts, rows and messages below are read off the fixture rows by hand
+(tests/fixtures/exports/make_fixtures.py writes them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse import ingest, intake
+from warehouse.connection import connect
+from warehouse.ingest import AlreadyImported, Reject
+from warehouse.intake import import_file, plan_file
+from warehouse.mapping import header_signature
+
+EXPORTS = Path(__file__).parent / "fixtures" / "exports"
+D = dt.datetime
+
+
+@pytest.fixture
+def con():
+    connection = connect(":memory:")
+    yield connection
+    connection.close()
+
+
+def counts(result) -> tuple:
+    return (result.status, result.table_name, result.rows_read, result.rows_inserted, result.rows_duplicate,
+            result.rows_rejected, result.rows_skipped)
+
+
+def rows(con, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+# ---------------------------------------------------------------- each fixture, exact counts
+
+@pytest.mark.parametrize("name, expected", [
+    # file                          status      table            read ins dup rej skip
+    ("payments_cp1251_semicolon.csv", ("committed", "payments", 4, 4, 0, 0, 0)),
+    ("payments_utf8_bom.csv", ("committed", "payments", 2, 2, 0, 0, 0)),
+    ("payments_utf16.csv", ("committed", "payments", 2, 2, 0, 0, 0)),
+    ("payments.xlsx", ("committed", "payments", 3, 3, 0, 0, 0)),
+    ("bitrix24_deals.csv", ("committed", "payments", 3, 2, 0, 0, 1)),        # 1 deal not won
+    ("bitrix24_deals_excel.xls", ("committed", "payments", 3, 2, 0, 0, 1)),  # HTML "Excel"
+    ("sipuni_calls.csv", ("committed", "interactions", 5, 5, 0, 0, 0)),
+    ("zendesk_tickets.csv", ("committed", "interactions", 4, 4, 0, 0, 0)),
+    ("payloads.csv", ("committed", "payments", 3, 3, 0, 0, 0)),
+    ("amocrm_leads.csv", ("rejected", "payments", 6, 0, 0, 1, 3)),          # won deal 106 has no budget
+    ("nps_survey.csv", ("rejected", "nps_responses", 4, 0, 0, 2, 0)),       # scores 11 and 7,5
+    ("impossible_date.csv", ("rejected", "payments", 3, 0, 0, 1, 0)),       # 31.02.2024
+    ("malformed_one_of_101.csv", ("rejected", "payments", 101, 0, 0, 1, 0)),
+    ("header_only.csv", ("rejected", "payments", 0, 0, 0, 0, 0)),
+])
+def test_import_file_each_fixture_counts(con, name, expected):
+    result = import_file(con, EXPORTS / name, file_name=name)
+
+    assert counts(result) == expected
+    assert result.reconciled
+    table = expected[1]
+    assert rows(con, f"SELECT count(*) FROM {table}") == [(expected[3],)]
+    logged = rows(con, "SELECT rows_read, rows_inserted, rows_skipped FROM imports")
+    assert logged == ([(expected[2], expected[3], expected[6])] if expected[0] == "committed" else [])
+
+
+def test_import_file_cp1251_rows_stored_exactly(con):
+    result = import_file(con, EXPORTS / "payments_cp1251_semicolon.csv", file_name="week.csv")
+
+    assert result.message == "week.csv → payments (import 1): 4 read, 4 inserted, 0 duplicate, 0 rejected."
+    assert rows(con, "SELECT paid_at, client_id, amount, product, manager FROM payments ORDER BY paid_at") == [
+        (D(2024, 1, 5), "К-001", 1234.5, "Тариф «Старт»", "Анна"),
+        (D(2024, 1, 12, 14, 30), "К-002", 980.0, "Аудит; разовый", "Борис"),
+        (D(2024, 1, 31, 23, 59, 59), "К-001", 2000.0, "Тариф «Старт»", "Анна"),
+        (D(2024, 2, 1), "К-003", -150.75, "Возврат", "Вера"),
+    ]
+
+
+def test_import_file_call_log_statuses_durations_and_client_by_direction(con):
+    result = import_file(con, EXPORTS / "sipuni_calls.csv", file_name="calls.csv")
+
+    assert result.preset == "Sipuni call log → interactions"
+    assert rows(con, "SELECT occurred_at, client_id, manager, channel, direction, duration_min, "
+                     "first_response_min, is_missed FROM interactions ORDER BY occurred_at") == [
+        (D(2024, 3, 1, 9, 15), "79161234567", "Анна", "call", "inbound", 2.5, 0.25, False),
+        (D(2024, 3, 1, 9, 40, 12), "79169990000", "Борис", "call", "inbound", 0.0, None, True),
+        (D(2024, 3, 1, 10, 5), "79161234567", "Анна", "call", "outbound", 9.75, 7 / 60, False),
+        (D(2024, 3, 1, 11, 0), "79035550101", "Вера", "call", "outbound", 0.0, None, True),
+        (D(2024, 3, 1, 12, 30, 30), "79035550101", None, "call", "inbound", 0.0, None, True),
+    ]
+    assert rows(con, "SELECT preset FROM imports") == [("Sipuni call log → interactions",)]
+
+
+def test_import_file_bitrix_html_excel_equals_csv_then_is_duplicate(con):
+    first = import_file(con, EXPORTS / "bitrix24_deals.csv", file_name="deals.csv")
+    second = import_file(con, EXPORTS / "bitrix24_deals_excel.xls", file_name="deals.xls")
+
+    assert counts(first)[3:] == (2, 0, 0, 1)
+    assert counts(second)[3:] == (0, 2, 0, 1)  # the same deals, by their ID column
+    assert rows(con, "SELECT count(*) FROM payments") == [(2,)]
+
+
+def test_import_file_skipped_rows_are_stored_with_reason_not_rejected(con):
+    import_file(con, EXPORTS / "bitrix24_deals.csv", file_name="deals.csv")
+
+    assert rows(con, 'SELECT line, "column", reason, raw FROM rejects') == [
+        (3, "Стадия сделки", "skipped: Стадия сделки is not Сделка успешна", "В работе")]
+
+
+# ---------------------------------------------------------------- rejects, all or nothing
+
+def test_import_file_impossible_date_rejected_with_line_column_and_value(con):
+    result = import_file(con, EXPORTS / "impossible_date.csv", file_name="dates.csv")
+
+    assert result.message == ("dates.csv: 1 of 3 rows rejected; nothing imported. "
+                              "Fix the rows listed, or accept a partial import.")
+    assert [(r.line, r.column, r.reason, r.raw) for r in result.rejects] == [
+        (3, "Дата оплаты", intake.mapping.BAD_DATE, "31.02.2024")]
+    assert rows(con, "SELECT count(*) FROM imports UNION ALL SELECT count(*) FROM rejects") == [(0,), (0,)]
+
+
+def test_import_file_accept_partial_imports_100_of_101_and_stores_the_reject(con):
+    result = import_file(con, EXPORTS / "malformed_one_of_101.csv", file_name="m.csv", accept_partial=True)
+
+    assert counts(result) == ("committed", "payments", 101, 100, 0, 1, 0)
+    assert rows(con, 'SELECT line, "column", reason, raw FROM rejects') == [
+        (52, None, "expected 3 fields, found 4", "2024-02-01,C999,5,extra")]
+
+
+def test_import_file_amocrm_partial_keeps_won_deals_with_budget(con):
+    result = import_file(con, EXPORTS / "amocrm_leads.csv", file_name="leads.csv", accept_partial=True)
+
+    assert counts(result) == ("committed", "payments", 6, 2, 0, 1, 3)
+    assert rows(con, "SELECT payment_id, paid_at, amount, manager FROM payments ORDER BY payment_id") == [
+        ("101", D(2022, 3, 22, 13, 32, 57), 15000.0, "Анна"),
+        ("105", D(2022, 4, 5, 18, 10), 4500.0, "Глеб"),
+    ]
+    problems = [(r.line, r.column, r.reason[:8]) for r in result.rejects]
+    assert problems == [(3, "Этап сделки", "skipped:"), (4, "Этап сделки", "skipped:"),
+                        (5, "Этап сделки", "skipped:"), (7, "amount", "missing ")]
+
+
+@pytest.mark.parametrize("name, message, line", [
+    ("empty.csv", "The file is empty.", None),
+    ("gzip_renamed.csv", "This is a gzip-compressed file, not a table. Unpack it and upload the CSV inside.", None),
+    ("zip_renamed.csv", "This is a zip archive, not a table. Unpack it and upload the file inside.", None),
+    ("png_renamed.csv", "This is a PNG image, not a CSV or Excel table.", None),
+    ("unterminated_quote.csv", "a quoted value is never closed or is malformed (unexpected end of data); "
+                               "check the quotes on that line.", 3),
+])
+def test_import_file_unreadable_files_one_clear_reject(con, name, message, line):
+    result = import_file(con, EXPORTS / name, file_name=name)
+
+    assert (result.status, result.rows_inserted, result.rejects) == ("rejected", 0, [Reject(line, None, message, None)])
+    where = f"line {line}: " if line else ""
+    assert result.message == f"{name}: {where}{message}; nothing imported."
+
+
+def test_import_file_mojibake_header_refused(con):
+    result = import_file(con, EXPORTS / "mojibake.csv", file_name="m.csv")
+
+    assert result.status == "rejected"
+    assert result.rejects[0].reason.startswith("The column names look garbled")
+
+
+def test_import_file_unknown_columns_say_what_is_missing(con, tmp_path):
+    path = write(tmp_path, "x.csv", "Foo;Bar\n1;2\n")
+
+    result = import_file(con, path, file_name="x.csv")
+
+    assert result.status == "rejected" and result.rows_read == 1
+    assert result.rejects[0].reason.startswith("no column is mapped to the required ")
+
+
+# ---------------------------------------------------------------- idempotency and overlap
+
+def test_import_file_same_bytes_twice_names_the_earlier_import(con):
+    import_file(con, EXPORTS / "sipuni_calls.csv", file_name="calls-w47.csv", imported_by="anna")
+
+    with pytest.raises(AlreadyImported) as caught:
+        import_file(con, EXPORTS / "sipuni_calls.csv", file_name="calls-again.csv")
+
+    assert caught.value.earlier.import_id == 1 and caught.value.earlier.imported_by == "anna"
+    assert "import 1 ('calls-w47.csv'" in caught.value.result.message
+    assert rows(con, "SELECT count(*) FROM interactions") == [(5,)]
+
+
+def test_import_file_overlapping_export_inserts_only_new_rows(con, tmp_path):
+    header = "Дата оплаты;ID клиента;Сумма;Менеджер\n"
+    week1 = write(tmp_path, "w1.csv", header + "01.03.2024;К-1;100;Анна\n02.03.2024;К-2;200;Борис\n", "cp1251")
+    week2 = write(tmp_path, "w2.csv", header + "02.03.2024;К-2;200;Борис\n09.03.2024;К-1;150;Анна\n"
+                                                "10.03.2024;К-3;50,5;Вера\n", "cp1251")
+
+    first = import_file(con, week1, file_name="w1.csv")
+    second = import_file(con, week2, file_name="w2.csv")
+
+    assert counts(first)[2:] == (2, 2, 0, 0, 0)
+    assert counts(second)[2:] == (3, 2, 1, 0, 0)  # 02.03 К-2 200 is last week's row (content hash)
+    assert rows(con, "SELECT client_id, amount FROM payments ORDER BY paid_at") == [
+        ("К-1", 100.0), ("К-2", 200.0), ("К-1", 150.0), ("К-3", 50.5)]
+
+
+def test_import_file_undo_removes_its_rows_and_allows_reimport(con):
+    result = import_file(con, EXPORTS / "zendesk_tickets.csv", file_name="t.csv")
+
+    assert ingest.undo_import(con, result.import_id) == 4
+    again = import_file(con, EXPORTS / "zendesk_tickets.csv", file_name="t.csv")
+    assert (again.status, again.rows_inserted) == ("committed", 4)
+
+
+# ---------------------------------------------------------------- chunks and progress
+
+def test_import_file_in_chunks_equals_one_chunk_and_reports_progress(tmp_path):
+    lines = ["Дата;Клиент;Сумма"] + [f"{d:02d}.01.2024;К-{d % 4};{d},5" for d in range(1, 30)]
+    lines[10] = "10.01.2024;К-2"  # a short row
+    lines.append(lines[5])        # a repeat of line 6 in a later chunk
+    path = write(tmp_path, "big.csv", "\n".join(lines) + "\n", "cp1251")
+    seen = []
+
+    chunked = connect(":memory:")
+    result = import_file(chunked, path, file_name="big.csv", accept_partial=True, chunk_rows=7,
+                         progress=lambda done, total: seen.append((done, total)))
+    whole = connect(":memory:")
+    import_file(whole, path, file_name="big.csv", accept_partial=True)
+
+    assert counts(result)[2:] == (30, 28, 1, 1, 0)
+    assert seen == [(7, 30), (15, 30), (22, 30), (29, 30), (30, 30)]  # 7 good rows a chunk; the short row rides along
+    query = "SELECT paid_at, client_id, amount FROM payments ORDER BY ALL"
+    assert rows(chunked, query) == rows(whole, query)
+    assert len(rows(chunked, query)) == 28
+
+
+def test_import_file_stray_quote_does_not_reconcile_and_imports_nothing(con, tmp_path):
+    path = write(tmp_path, "q.csv", 'paid_at;client_id;amount;product\n2024-01-01;C1;5;5" screen\n'
+                                    '2024-01-02;C2;6;ok\n')
+
+    result = import_file(con, path, file_name="q.csv")
+
+    assert result.status == "rejected"
+    assert rows(con, "SELECT count(*) FROM payments") == [(0,)]
+
+
+# ---------------------------------------------------------------- plans, previews, presets
+
+def test_plan_file_cp1251_says_what_it_read(con):
+    plan = plan_file(con, EXPORTS / "payments_cp1251_semicolon.csv", file_name="p.csv")
+
+    assert (plan.kind, plan.encoding, plan.delimiter, plan.records, plan.table, plan.preset, plan.canonical) == (
+        "csv", "cp1251", ";", 4, "payments", None, None)
+    assert plan.mapping.mapping == {"paid_at": "Дата оплаты", "client_id": "ID клиента", "amount": "Сумма",
+                                    "product": "Продукт", "manager": "Менеджер"}
+    shown = intake.preview(plan, rows=2)
+    assert shown.frame[["paid_at", "amount"]].values.tolist() == [
+        [D(2024, 1, 5), 1234.5], [D(2024, 1, 12, 14, 30), 980.0]]
+
+
+def test_plan_file_canonical_csv_takes_the_fast_path(con, tmp_path):
+    path = write(tmp_path, "c.csv", "manager,team\nAnna,Key\nBoris,SMB\n")
+
+    plan = plan_file(con, path, file_name="c.csv")
+    result = import_file(con, path, file_name="c.csv")
+
+    assert (plan.canonical, plan.mapping, plan.records) == ("managers", None, 2)
+    assert counts(result) == ("committed", "managers", 2, 2, 0, 0, 0)
+
+
+def test_edited_mapping_saved_as_preset_is_found_next_week_by_headers(con, tmp_path):
+    header = "Когда;Кто;Сколько;Комментарий\n"
+    week1 = write(tmp_path, "w1.csv", header + "01.03.2024;К-1;100;первый\n")
+    week2 = write(tmp_path, "w2.csv", header + "08.03.2024;К-2;7;второй\n")
+    plan = plan_file(con, week1, file_name="w1.csv", table="payments")
+    edited = intake.Proposal("payments", {"paid_at": "Когда", "client_id": "Кто", "amount": "Сколько",
+                                          "product": "Комментарий"}, {"kind": "renewal"}, 1.0, [], {})
+
+    import_file(con, week1, file_name="w1.csv", mapping_used=edited, plan=plan)
+    intake.save_preset(con, edited.to_preset("Our shop export", plan.headers), saved_by="anna")
+    next_week = plan_file(con, week2, file_name="w2.csv")
+    result = import_file(con, week2, file_name="w2.csv")
+
+    assert (next_week.preset, next_week.mapping.header_signature) == ("Our shop export", header_signature(plan.headers))
+    assert (result.status, result.preset) == ("committed", "Our shop export")
+    assert rows(con, "SELECT client_id, amount, product, kind FROM payments ORDER BY paid_at") == [
+        ("К-1", 100.0, "первый", "renewal"), ("К-2", 7.0, "второй", "renewal")]
+    assert rows(con, "SELECT name, table_name, saved_by FROM presets") == [("Our shop export", "payments", "anna")]
+
+
+def test_preset_by_name_and_unknown_preset(con):
+    assert intake.preset_named(con, "sipuni_calls").table == "interactions"
+    result = import_file(con, EXPORTS / "sipuni_calls.csv", file_name="c.csv", preset="no_such")
+    assert result.rejects == [Reject(None, None, "there is no preset 'no_such'", None)]
+
+
+def test_old_database_gains_rows_skipped_and_presets(tmp_path):
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    old.execute("CREATE TABLE imports (import_id BIGINT PRIMARY KEY, sha256 VARCHAR NOT NULL, file_name VARCHAR, "
+                "table_name VARCHAR NOT NULL, preset VARCHAR, rows_read BIGINT NOT NULL, "
+                "rows_inserted BIGINT NOT NULL, rows_duplicate BIGINT NOT NULL, rows_rejected BIGINT NOT NULL, "
+                "imported_by VARCHAR, imported_at TIMESTAMP NOT NULL, status VARCHAR NOT NULL, "
+                "active_sha256 VARCHAR UNIQUE)")
+    old.execute("INSERT INTO imports VALUES (1, 'x', 'a.csv', 'payments', NULL, 1, 1, 0, 0, NULL, "
+                "TIMESTAMP '2024-01-01', 'committed', 'x')")
+    old.close()
+
+    con = connect(path)
+    try:
+        assert rows(con, "SELECT import_id, rows_skipped FROM imports") == [(1, 0)]
+        assert rows(con, "SELECT count(*) FROM presets") == [(0,)]
+    finally:
+        con.close()
