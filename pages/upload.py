@@ -1,86 +1,131 @@
-"""Upload: canonical CSV files into the warehouse, the import log, undo."""
+"""Upload: real exports as they are → what was read, the columns, a preview → import → counts;
+the import log and undo."""
 
-import pandas as pd
 import streamlit as st
 
 import app_state
+from app_state import imports
 from app_state.safe_text import plain
-from i18n import fmt_date, fmt_number, t
+from i18n import fmt_count, fmt_date, fmt_number, t, tn
 
 ctx = app_state.page_context()
 lang, currency = ctx.lang, ctx.filters.currency
-AUTO = "auto"
+REJECT_COLUMNS = {"line": "number", "column": "text", "reason": "text", "raw": "text"}
 
 st.title(t("page.upload.title", lang))
 st.caption(t("page.upload.caption", lang))
 
 nonce = st.session_state.setdefault("upload_nonce", 0)
-files = st.file_uploader(t("upload.files", lang), type=["csv"], accept_multiple_files=True,
-                         key=f"upload_{nonce}", help=t("upload.files.help", lang))
-choices = {}
-for upload in files or []:
-    detected = app_state.detect_upload_table(upload.getvalue())
-    label = t("upload.table_for", lang, file=upload.name)
-    options = [AUTO, *app_state.upload_tables()]
-    choices[upload.name] = st.selectbox(
-        label, options=options, key=f"table_{nonce}_{upload.name}",
-        format_func=lambda v, d=detected: (t("upload.table.auto", lang, table=t(f"table.{d}", lang))
-                                           if v == AUTO and d else
-                                           t("upload.table.unknown", lang) if v == AUTO else
-                                           t(f"table.{v}", lang)))
+files = st.file_uploader(t("upload.files", lang), type=["csv", "tsv", "txt", "xlsx", "xls", "htm", "html"],
+                         accept_multiple_files=True, key=f"upload_{nonce}", help=t("upload.files.help", lang))
 
-if files and st.button(t("upload.import", lang), type="primary", key="import_button"):
-    outcomes = []
-    for upload in files:
-        table = None if choices[upload.name] == AUTO else choices[upload.name]
-        result, earlier = app_state.import_upload(upload.getvalue(), upload.name, table,
-                                                  imported_by=None)
-        outcomes.append(("duplicate", earlier, upload.name) if earlier else ("result", result))
-    st.session_state["upload_outcomes"] = outcomes
-    st.session_state["upload_nonce"] = nonce + 1  # clears the widget: the bytes leave memory
+# ------------------------------------------------------------------ each file: read as, columns, preview
+chosen = {}
+for upload in files or []:
+    if imports.is_done(nonce, upload.name):  # imported (or a repeat) in this round: nothing to set
+        continue
+    key = f"{nonce}:{upload.name}"
+    with st.container(border=True):
+        st.subheader(plain(upload.name))
+        planned = imports.plan_upload(upload.getvalue(), upload.name, upload.file_id)
+        if planned.plan is None:
+            st.error(t("upload.file_problem", lang, file=plain(upload.name),
+                       reason=imports.reject_reason_text(planned.problem, lang)))
+            continue
+        plan = planned.plan
+        st.caption(imports.read_as_text(plan, lang))
+        mapping = imports.mapping_editor(plan, key, lang)
+        level, found = imports.found_text(plan, mapping, lang)
+        (st.warning if level == "warning" else st.info)(found)
+        if not imports.complete(mapping):
+            st.caption(t("upload.preview.unavailable", lang))
+            continue
+        preview, problems = imports.preview_tables(plan, mapping, lang)
+        st.markdown(f"**{t('upload.preview', lang)}**")
+        st.dataframe(preview, hide_index=True, width="stretch")
+        if len(problems):
+            st.markdown(f"**{t('upload.preview.problems', lang)}**")
+            app_state.show_table(problems, REJECT_COLUMNS, lang, currency, name="preview-problems")
+        if imports.can_save_preset(plan, mapping):
+            remember = st.checkbox(t("upload.save_preset", lang), value=True, key=f"{key}:remember")
+            preset_name = st.text_input(t("upload.preset_name", lang), value=upload.name.rsplit(".", 1)[0],
+                                        key=f"{key}:preset_name", disabled=not remember)
+            mapping_preset = preset_name.strip() if remember and preset_name.strip() else None
+        else:
+            mapping_preset = None
+        chosen[upload.name] = (upload, plan, mapping, mapping_preset)
+
+# ------------------------------------------------------------------ import
+
+
+ready = {name: item for name, item in chosen.items() if imports.complete(item[2])}
+if ready and st.button(tn("upload.import_count", len(ready), lang), type="primary", key="import_button"):
+    st.session_state["upload_outcomes"] = [imports.import_with_progress(*item, accept_partial=False, lang=lang)
+                                           for item in ready.values()]
+    if imports.all_done(files, nonce):
+        st.session_state["upload_nonce"] = nonce + 1  # clears the widget: the bytes leave memory
     st.rerun()
 
-for outcome in st.session_state.get("upload_outcomes", []):
-    if outcome[0] == "duplicate":
-        _, earlier, name = outcome
+# ------------------------------------------------------------------ what happened
+for index, outcome in enumerate(st.session_state.get("upload_outcomes", [])):
+    name, result, earlier = outcome["file"], outcome["result"], outcome["earlier"]
+    if earlier is not None:
         st.warning(t("upload.already_imported", lang, file=plain(name), id=earlier.import_id,
                      earlier_file=plain(earlier.file_name or "—"),
                      when=f"{fmt_date(earlier.imported_at, lang)} {earlier.imported_at:%H:%M}",
                      who=(plain(earlier.imported_by) if earlier.imported_by
                           else t("upload.unknown_user", lang))))
         continue
-    result = outcome[1]
     counts = dict(file=plain(result.file_name), read=result.rows_read, inserted=result.rows_inserted,
                   duplicate=result.rows_duplicate, rejected=result.rows_rejected,
                   table=t(f"table.{result.table_name}", lang) if result.table_name else "—")
     if result.status == "committed":
         st.success(t("upload.committed", lang, **counts))
+        if outcome["preset_saved"]:
+            st.info(t("upload.preset_saved", lang, name=plain(outcome["preset_saved"])))
+    elif imports.is_file_problem(result):
+        st.error(t("upload.file_problem", lang, file=plain(result.file_name),
+                   reason=imports.reject_reason_text(result.rejects[0].reason, lang)))
+        continue
     else:
         st.error(t("upload.rejected", lang, **counts))
-    if result.rejects:
-        rejects = pd.DataFrame({
-            "line": [r.line for r in result.rejects[:200]],
-            "column": [r.column for r in result.rejects[:200]],
-            "reason": [app_state.reject_reason_text(r.reason, lang) for r in result.rejects[:200]],
-            "raw": [r.raw for r in result.rejects[:200]],
-        })
-        app_state.show_table(rejects, {"line": "number", "column": "text", "reason": "text",
-                                       "raw": "text"}, lang, currency)
+    if result.rows_skipped:
+        st.caption(tn("upload.skipped_note", result.rows_skipped, lang))
+    problems = [r for r in result.rejects if not r.reason.startswith("skipped:")]
+    if problems:
+        st.markdown(f"**{t('upload.rejects.title', lang)}**")
+        app_state.show_table(imports.rejects_frame(problems, lang), REJECT_COLUMNS, lang, currency,
+                             name=f"rejects-{index + 1}")
+        if (result.rejects_total or 0) > len(result.rejects):
+            st.caption(t("upload.rejects.more", lang, shown=fmt_count(len(result.rejects), lang),
+                         total=fmt_count(result.rejects_total, lang)))
+    item = chosen.get(name)
+    if result.status == "rejected" and item is not None:
+        good = result.rows_read - result.rows_rejected - result.rows_skipped
+        if st.button(t("upload.accept_partial", lang, good=fmt_count(good, lang),
+                       bad=fmt_count(result.rows_rejected, lang)),
+                     key=f"partial_{nonce}_{index}", help=t("upload.accept_partial.help", lang)):
+            outcomes = st.session_state["upload_outcomes"]
+            outcomes[index] = imports.import_with_progress(*item, accept_partial=True, lang=lang)
+            if imports.all_done(files, nonce):
+                st.session_state["upload_nonce"] = nonce + 1
+            st.rerun()
 
+# ------------------------------------------------------------------ log and undo
 st.subheader(t("upload.log", lang))
-log = app_state.load_import_log()
+log = imports.load_import_log()
 if log.empty:
     st.info(t("upload.log.empty", lang))
 else:
     app_state.show_table(log, {"import_id": "number", "file_name": "text",
-                               "table_name": "code:table", "rows_read": "number",
+                               "table_name": "code:table", "preset": "text", "rows_read": "number",
                                "rows_inserted": "number", "rows_duplicate": "number",
-                               "rows_rejected": "number", "imported_by": "text",
+                               "rows_rejected": "number", "rows_skipped": "number", "imported_by": "text",
                                "imported_at": "date", "status": "code:upload.status"},
-                         lang, currency)
+                         lang, currency, name="imports")
     st.subheader(t("upload.undo.title", lang))
     st.caption(t("upload.undo.note", lang))
-    for row in app_state.undoable_imports(log).itertuples():
+    for row in imports.undoable_imports(log).itertuples():
         text_column, button_column = st.columns([5, 1], vertical_alignment="center")
         text_column.text(t("upload.undo.row", lang, id=row.import_id, file=row.file_name or "—",
                            table=t(f"table.{row.table_name}", lang),
@@ -94,7 +139,7 @@ else:
         # Second step: undo removes data, so it asks once more.
         if button_column.button(t("upload.undo.confirm", lang), key=f"confirm_undo_{row.import_id}",
                                 type="primary"):
-            removed = app_state.undo_upload(int(row.import_id))
+            removed = imports.undo_upload(int(row.import_id))
             st.session_state["upload_outcomes"] = []
             st.session_state.pop("undo_pending", None)
             st.toast(t("upload.undone", lang, id=row.import_id, rows=fmt_number(removed, lang)))

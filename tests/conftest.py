@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import itertools
 import os
+import pathlib
 import tempfile
 
 import ibis
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
 BACKENDS = ("duckdb", "pyspark")
 _counter = itertools.count()
@@ -74,3 +76,46 @@ def backend(request) -> Backend:
 def duck() -> Backend:
     """DuckDB only: for property tests (hypothesis runs many examples)."""
     return Backend("duckdb", ibis.duckdb.connect())
+
+
+# ---------------------------------------------------------------- AppTest of the dashboard
+
+ENTRY = str(pathlib.Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+@pytest.fixture
+def legacy_pages_off(monkeypatch):
+    """Runs every AppTest run as a browser session runs after the process's first page.
+
+    With a ``pages/`` folder next to the entry script, Streamlit runs the first script run of
+    a process in its legacy multipage mode (the page file alone) until st.navigation is
+    called once; AppTest resets that flag before *every* run. The app copes (see
+    test_page_run_in_legacy_mode_reroutes_through_the_entry_script); the other tests look at
+    the normal runs.
+    """
+    from streamlit.runtime import pages_manager
+
+    original = pages_manager.PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        pages_manager.PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
+
+
+@pytest.fixture
+def empty_app(monkeypatch, tmp_path, legacy_pages_off):
+    """open_page(page, lang) → an AppTest on that page of the app over an empty database."""
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "empty.duckdb"))
+
+    def open_page(page: str, lang: str = "en") -> AppTest:
+        at = AppTest.from_file(ENTRY, default_timeout=90)
+        at.query_params["lang"] = lang
+        at.run()
+        if page != "overview":
+            at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, at.exception
+        return at
+
+    return open_page

@@ -69,27 +69,6 @@ def demo_db(tmp_path_factory):
 
 
 @pytest.fixture
-def legacy_pages_off(monkeypatch):
-    """Runs every AppTest run as a browser session runs after the process's first page.
-
-    With a ``pages/`` folder next to the entry script, Streamlit runs the first script run of
-    a process in its legacy multipage mode (the page file alone) until st.navigation is
-    called once; AppTest resets that flag before *every* run. The app copes (see
-    test_page_run_in_legacy_mode_reroutes_through_the_entry_script); the other tests look at
-    the normal runs.
-    """
-    from streamlit.runtime import pages_manager
-
-    original = pages_manager.PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        pages_manager.PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
-
-
-@pytest.fixture
 def app(monkeypatch, demo_db, legacy_pages_off):
     monkeypatch.setenv("DASHBOARD_DB", str(demo_db["path"]))
 
@@ -191,22 +170,6 @@ def test_page_run_in_legacy_mode_reroutes_through_the_entry_script(monkeypatch, 
     assert at.sidebar.multiselect(key="filter_manager").label == i18n.t("filters.manager", "en")
 
 
-@pytest.fixture
-def empty_app(monkeypatch, tmp_path, legacy_pages_off):
-    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "empty.duckdb"))
-
-    def open_page(page: str, lang: str = "en") -> AppTest:
-        at = AppTest.from_file(ENTRY, default_timeout=90)
-        at.query_params["lang"] = lang
-        at.run()
-        if page != "overview":
-            at.switch_page(f"pages/{page}.py").run()
-        assert not at.exception, at.exception
-        return at
-
-    return open_page
-
-
 @pytest.mark.parametrize("lang", i18n.LANGS)
 def test_empty_database_points_to_upload(empty_app, lang):
     at = empty_app("retention", lang)
@@ -232,13 +195,18 @@ def test_upload_imports_once_and_names_the_earlier_import(empty_app):
     assert at.dataframe[0].value[i18n.t("col.rows_inserted", "en")].tolist() == [3]
 
 
+def _table_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The last dataframe on the page that has ``column`` (pages show several)."""
+    return next(df.value for df in reversed(at.dataframe) if column in df.value.columns)
+
+
 def test_upload_rejects_are_translated(empty_app):
     at = empty_app("upload", "ru")
     bad = b"paid_at,client_id,amount\n2026-01-05,c1,100\n05.01.2026,c2,200\n"
     at.file_uploader(key="upload_0").set_value([("pay.csv", bad, "text/csv")]).run()
     at.button(key="import_button").click().run()
     assert len(at.error) == 1
-    reasons = at.dataframe[0].value[i18n.t("col.reason", "ru")].tolist()
+    reasons = _table_with(at, i18n.t("col.reason", "ru"))[i18n.t("col.reason", "ru")].tolist()
     assert reasons == [i18n.t("upload.reason.bad_timestamp", "ru")]
 
 

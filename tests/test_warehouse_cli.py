@@ -95,3 +95,33 @@ def test_main_demo_passes_options_to_build_demo_db(tmp_path, monkeypatch, capsys
     assert code == 0
     assert calls == [(db, {"replace": False, "interactions": 500, "seed": 3})]
     assert capsys.readouterr().out == f"demo database written to {db}: managers 3\n"
+
+
+EXPORTS = REPO / "tests" / "fixtures" / "exports"
+
+
+def test_main_import_real_exports_with_and_without_preset(tmp_path):
+    db = str(tmp_path / "db.duckdb")
+
+    calls = run("import", "--db", db, "--preset", "sipuni_calls", str(EXPORTS / "sipuni_calls.csv"))
+    deals = run("import", "--db", db, str(EXPORTS / "bitrix24_deals.csv"))
+
+    assert (calls.returncode, calls.stdout) == (0, (
+        "sipuni_calls.csv → interactions (import 1) [preset: Sipuni call log → interactions]: committed; "
+        "read 5, inserted 5, duplicate 0, rejected 0\n"))
+    assert (deals.returncode, deals.stdout) == (0, (
+        "bitrix24_deals.csv → payments (import 2) [preset: Bitrix24 deal list (won deals → payments)]: "
+        "committed; read 3, inserted 2, duplicate 0, rejected 0, skipped 1\n"))
+
+
+def test_main_import_real_export_rejects_print_line_column_value(tmp_path):
+    db = str(tmp_path / "db.duckdb")
+
+    result = run("import", "--db", db, str(EXPORTS / "impossible_date.csv"))
+
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        "impossible_date.csv → payments: rejected; read 3, inserted 0, duplicate 0, rejected 1",
+        "  line 3, Дата оплаты: not a date (expected DD.MM.YYYY[ HH:MM[:SS]], YYYY-MM-DD[ HH:MM[:SS]] or "
+        "DD/MM/YYYY), or no such day (value: '31.02.2024')",
+    ]

@@ -313,6 +313,20 @@ def _reject_frame(typed: _Typed, raw: pd.DataFrame, lines: np.ndarray, extra: li
     return frame.sort_values(["line", "_order"], kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
+def preview_canonical(table: str, rows: pd.DataFrame):
+    """Text cells of a canonical file (canonical headers, index = file line) → what
+    :func:`import_csv` would make of them: ``(frame, rejects, skipped)`` like
+    ``warehouse.mapping.Mapped`` (typed schema columns of the good rows; one reject per problem)."""
+    spec = TABLES[table]
+    raw = rows.rename(columns=_normalise)
+    typed = _type_batch(spec, raw.reset_index(drop=True))
+    lines = raw.index.to_numpy(np.int64)
+    rejects = _rejects_list(_reject_frame(typed, raw.reset_index(drop=True), lines, []))
+    bad = {r.line for r in rejects}
+    frame = pd.DataFrame({c: typed.values[c].to_numpy() for c in spec.columns}, index=raw.index)
+    return frame.loc[[line not in bad for line in raw.index]], rejects, []
+
+
 def _rejects_list(frame: pd.DataFrame) -> list[Reject]:
     return [
         Reject(int(line) if pd.notna(line) else None,

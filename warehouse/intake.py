@@ -200,7 +200,9 @@ def identity_mapping(plan: FilePlan) -> Proposal:
 def preview(plan: FilePlan, chosen: Mapping | None = None, rows: int = PREVIEW_ROWS) -> Mapped:
     """The first ``rows`` records as they will be stored (canonical typed columns, index = file
     line) and the problems in them. ValueError when the mapping lacks a required column."""
-    chosen = chosen or plan.mapping or identity_mapping(plan)
+    if chosen is None and plan.mapping is None:  # canonical: the strict rules import_csv applies
+        return Mapped(*ingest.preview_canonical(plan.canonical, plan.sample.head(rows)))
+    chosen = chosen or plan.mapping
     sample = readers.RawTable(plan.headers, plan.sample.head(rows), plan.encoding, plan.delimiter, plan.kind,
                               min(rows, len(plan.sample)))
     return mapping.apply_mapping(sample, chosen)
