@@ -263,7 +263,7 @@ def preview_tables(plan, chosen, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]
     for column, sql_type in TABLES[chosen.table].columns.items():
         values = mapped.frame[column]
         if sql_type == "TIMESTAMP":
-            text = pd.to_datetime(values).dt.strftime("%Y-%m-%d %H:%M:%S").str.removesuffix(" 00:00:00")
+            text = pd.to_datetime(values).map(lambda v: _stamp_text(v, lang))
         elif sql_type in ("DOUBLE", "INTEGER"):
             text = values.map(lambda v: i18n.MISSING if pd.isna(v) else i18n.fmt_number(v, lang, digits=2))
         elif sql_type == "BOOLEAN":
@@ -273,6 +273,14 @@ def preview_tables(plan, chosen, lang: str) -> tuple[pd.DataFrame, pd.DataFrame]
         shown[field_label(column, lang)] = text.astype("object").where(values.notna(), i18n.MISSING)
     shown.insert(0, i18n.t("col.line", lang), shown.index)
     return shown.reset_index(drop=True), rejects_frame(mapped.rejects, lang)
+
+
+def _stamp_text(value, lang: str) -> str:
+    """A parsed timestamp as the user reads dates, with the time when the file had one."""
+    if pd.isna(value):
+        return i18n.MISSING
+    day = i18n.fmt_date(value, lang)
+    return day if value == value.normalize() else f"{day} {value:%H:%M:%S}".removesuffix(":00")
 
 
 def rejects_frame(rejects, lang: str) -> pd.DataFrame:

@@ -4,6 +4,7 @@ can import them).
     python -m bench generate --interactions 1000000        # canonical CSVs under bench/out/<N>/
     python -m bench import   --interactions 1000000        # import timing vs raw DuckDB read_csv
     python -m bench report   --interactions 1000000        # headless report (all metric families)
+    python -m bench export   --interactions 1000000        # a Russian cp1251 export through the Upload path
     python -m bench all      --interactions 1000000
 
 Every timing is the median of --repeat runs after one warm-up; the baseline is measured in the
@@ -128,6 +129,97 @@ def bench_import(n: int, seed: int, repeat: int) -> dict:
     }
 
 
+# A call-centre export as Russian tools write it: cp1251, ';', Russian headers, DD.MM.YYYY HH:MM:SS,
+# decimal comma, "Отвечен"/"Пропущен" statuses, Russian channel and direction words.
+_RU_EXPORT_SQL = """
+COPY (
+  SELECT interaction_id AS "ID обращения",
+         strftime(occurred_at, '%d.%m.%Y %H:%M:%S') AS "Дата обращения",
+         client_id AS "Клиент", manager AS "Ответственный",
+         CASE channel WHEN 'call' THEN 'Звонок' WHEN 'email' THEN 'Почта' WHEN 'chat' THEN 'Чат'
+              WHEN 'meeting' THEN 'Встреча' WHEN 'messenger' THEN 'Мессенджер' ELSE 'Другое' END AS "Канал",
+         CASE direction WHEN 'inbound' THEN 'Входящий' ELSE 'Исходящий' END AS "Направление",
+         kind AS "Тип обращения",
+         replace(CAST(duration_min AS VARCHAR), '.', ',') AS "Длительность",
+         replace(CAST(first_response_min AS VARCHAR), '.', ',') AS "Время ответа",
+         replace(CAST(resolution_min AS VARCHAR), '.', ',') AS "Время решения",
+         CASE WHEN is_missed THEN 'Пропущен' WHEN channel = 'call' THEN 'Отвечен' END AS "Статус звонка",
+         CASE WHEN is_resolved THEN 'да' WHEN NOT is_resolved THEN 'нет' END AS "Решено"
+  FROM read_csv(?, header = true, all_varchar = false)
+) TO '{target}' (FORMAT csv, DELIMITER ';', HEADER true)
+"""
+
+
+def ru_export(n: int, seed: int) -> Path:
+    """bench/out/<N>/interactions_ru_cp1251.csv: the demo's interactions as a Russian export."""
+    import duckdb
+
+    files = generate(n, seed)
+    target = _csv_dir(n) / "interactions_ru_cp1251.csv"
+    if target.exists():
+        return target
+    utf8 = target.with_suffix(".utf8.tmp")
+    con = duckdb.connect()
+    try:
+        con.execute(_RU_EXPORT_SQL.replace("{target}", str(utf8)), [str(files["interactions"])])
+    finally:
+        con.close()
+    with open(utf8, encoding="utf-8", newline="") as source, open(target, "w", encoding="cp1251", newline="") as out:
+        for line in source:
+            out.write(line)
+    utf8.unlink()
+    return target
+
+
+def _import_export(db: str, path: str) -> int:
+    from warehouse import connection, intake
+
+    con = connection.connect(db)
+    try:
+        result = intake.import_file(con, Path(path), file_name=Path(path).name)
+    finally:
+        con.close()
+    if result.status != "committed":
+        raise RuntimeError(result.message)
+    return result.rows_inserted
+
+
+def _read_csv_raw(db: str, path: str) -> int:
+    import duckdb
+
+    con = duckdb.connect(db)
+    try:
+        con.execute("CREATE TABLE interactions AS SELECT * FROM read_csv(?)", [path])
+        return con.execute("SELECT count(*) FROM interactions").fetchone()[0]
+    finally:
+        con.close()
+
+
+def bench_export(n: int, seed: int, repeat: int) -> dict:
+    """The Upload page's path (warehouse.intake.import_file, chunked) on a Russian export of N
+    interactions vs raw DuckDB read_csv of the same rows as a canonical UTF-8 CSV."""
+    path = ru_export(n, seed)
+    canonical = generate(n, seed)["interactions"]
+
+    def fresh_db() -> str:
+        return str(Path(tempfile.mkdtemp(prefix="bench-")) / "b.duckdb")
+
+    _in_child(_import_export, fresh_db(), str(path))  # warm-up
+    ours = [_in_child(_import_export, fresh_db(), str(path)) for _ in range(repeat)]
+    raw = [_in_child(_read_csv_raw, fresh_db(), str(canonical)) for _ in range(repeat)]
+    o, r = statistics.median(x[0] for x in ours), statistics.median(x[0] for x in raw)
+    rows = ours[0][2]
+    return {
+        "file_mb": round(path.stat().st_size / 2**20, 1),
+        "rows": rows,
+        "export_import_s": round(o, 2),
+        "rows_per_s": round(rows / o),
+        "peak_rss_mb": round(max(x[1] for x in ours)),
+        "raw_read_csv_s": round(r, 2),
+        "ratio": round(o / r, 2),
+    }
+
+
 def bench_report(n: int, seed: int, repeat: int) -> dict:
     files = {k: str(v) for k, v in generate(n, seed).items()}
     db = _csv_dir(n) / "bench.duckdb"
@@ -139,7 +231,7 @@ def bench_report(n: int, seed: int, repeat: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("what", choices=["generate", "import", "report", "all"])
+    parser.add_argument("what", choices=["generate", "import", "report", "export", "all"])
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5)
@@ -154,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
         out["import"] = bench_import(args.interactions, args.seed, args.repeat)
     if args.what in ("report", "all"):
         out["report"] = bench_report(args.interactions, args.seed, args.repeat)
+    if args.what in ("export", "all"):
+        out["export"] = bench_export(args.interactions, args.seed, args.repeat)
     print(json.dumps(out, indent=2))
     return 0
 

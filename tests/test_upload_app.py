@@ -44,7 +44,7 @@ def test_cp1251_export_read_as_previewed_imported_and_shown(empty_app):
     assert at.info[0].value == i18n.t("upload.found.proposed", "en")
     preview = at.dataframe[0].value
     assert preview[i18n.t("field.paid_at", "en")].tolist() == [
-        "2024-01-05", "2024-01-12 14:30:00", "2024-01-31 23:59:59", "2024-02-01"]
+        "Jan 5, 2024", "Jan 12, 2024 14:30", "Jan 31, 2024 23:59:59", "Feb 1, 2024"]
     assert preview[i18n.t("field.amount", "en")].tolist() == ["1,234.50", "980.00", "2,000.00", "-150.75"]
     assert preview[i18n.t("field.client_id", "en")].tolist() == ["К-001", "К-002", "К-001", "К-003"]
 

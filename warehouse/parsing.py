@@ -43,6 +43,9 @@ def _fail(values: pd.Series, parsed: pd.Series) -> pd.Series:
     return (~is_empty(values) & parsed.isna()).astype(bool)
 
 
+_PLAIN_NUMBER = {None: r"-?\d+(?:[.,]\d+)?", ",": r"-?\d+(?:,\d+)?", ".": r"-?\d+(?:\.\d+)?"}
+
+
 def parse_number(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.Series, pd.Series]:
     """Cells → (float64, bad). Handles '1 234,50', '1,234.50', '₽ 5', '5 руб.', '-5', '(5)'.
 
@@ -50,6 +53,19 @@ def parse_number(values: pd.Series, *, decimal: str | None = None) -> tuple[pd.S
     None: a value holding both marks takes the last one as decimal; a lone single comma is a
     decimal comma (Russian exports), several commas are thousands.
     """
+    text = _text(values)
+    plain = text.str.fullmatch(_PLAIN_NUMBER[decimal]).fillna(False).astype(bool)
+    hard = ~plain & (text != "")  # anything but digits with one decimal mark, or an empty cell
+    number = pd.Series(np.nan, index=values.index, dtype="float64")
+    number[plain] = pd.to_numeric(text[plain].str.replace(",", ".", regex=False), errors="coerce")
+    bad = pd.Series(False, index=values.index)
+    if hard.any():  # currency signs, spaces, both marks, parentheses, placeholders: the slow path
+        number[hard], bad[hard] = _parse_number_general(values[hard], decimal)
+    return number, bad
+
+
+def _parse_number_general(values: pd.Series, decimal: str | None) -> tuple[pd.Series, pd.Series]:
+    """parse_number for any shape: currency signs, spaces, both marks, parentheses."""
     text = _text(values).str.lower().str.replace(_CURRENCY, "", regex=True).str.replace(_SPACES, "", regex=True)
     negative = text.str.fullmatch(r"\(.*\)") | text.str.startswith("-")
     text = text.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.replace(r"^[+-]", "", regex=True)
@@ -137,11 +153,14 @@ def parse_duration_min(values: pd.Series, *, unit: str = "s", decimal: str | Non
     """Cells → (minutes as float64, bad). 'HH:MM:SS' / 'MM:SS' clock text, or a plain number in
     ``unit`` ('s', 'min' or 'h'); e.g. '00:02:30' → 2.5, '150' with unit 's' → 2.5."""
     text = _text(values)
-    clock = text.str.extract(f"^{_CLOCK}$").apply(pd.to_numeric, errors="coerce")
-    from_clock = clock["h"].fillna(0) * 60 + clock["m"] + clock["s"] / 60
-    from_clock = from_clock.where(clock["s"] < 60)
-    plain, _ = parse_number(text.where(clock["m"].isna(), ""), decimal=decimal)
-    minutes = from_clock.fillna(plain * UNIT_MINUTES[unit]).astype("float64")
+    clocked = text.str.contains(":", regex=False).fillna(False).astype(bool)
+    clock = text[clocked].str.extract(f"^{_CLOCK}$").apply(pd.to_numeric, errors="coerce").astype("float64")
+    from_clock = (clock["h"].fillna(0) * 60 + clock["m"] + clock["s"] / 60).where(clock["s"] < 60)
+    minutes = pd.Series(np.nan, index=values.index, dtype="float64")
+    minutes[clocked] = from_clock
+    if (~clocked).any():
+        plain, _ = parse_number(text[~clocked], decimal=decimal)
+        minutes[~clocked] = plain * UNIT_MINUTES[unit]
     minutes = minutes.where(~(minutes < 0))
     return minutes, _fail(values, minutes)
 
