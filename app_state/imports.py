@@ -381,6 +381,23 @@ def load_import_log() -> pd.DataFrame:
         return ingest.import_log(cur)
 
 
+def imports_with_rejects(log_frame: pd.DataFrame) -> list[int]:
+    """Imports in force whose rejected or skipped rows are stored, newest first."""
+    kept = log_frame[(log_frame["status"] == "committed")
+                     & ((log_frame["rows_rejected"] > 0) | (log_frame["rows_skipped"] > 0))]
+    return [int(i) for i in kept["import_id"]]
+
+
+def load_import_rejects(import_id: int, lang: str) -> pd.DataFrame:
+    """The stored problems of one import, reasons in words of ``lang``."""
+    from warehouse import ingest
+
+    with cursor() as cur:
+        frame = ingest.import_rejects(cur, import_id)
+    frame["reason"] = [reject_reason_text(reason, lang) for reason in frame["reason"]]
+    return frame
+
+
 def undoable_imports(log_frame: pd.DataFrame, limit: int = 20) -> pd.DataFrame:
     """The newest ``limit`` imports of the log that are still in force."""
     return log_frame[log_frame["status"] == "committed"].head(limit)

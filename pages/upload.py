@@ -123,6 +123,13 @@ else:
                                "rows_rejected": "number", "rows_skipped": "number", "imported_by": "text",
                                "imported_at": "date", "status": "code:upload.status"},
                          lang, currency, name="imports")
+    with_rejects = imports.imports_with_rejects(log)
+    if with_rejects:
+        st.subheader(t("upload.past_rejects", lang))
+        picked = st.selectbox(t("upload.past_rejects.pick", lang), with_rejects, key="past_rejects",
+                              format_func=lambda i: t("upload.past_rejects.option", lang, id=i))
+        app_state.show_table(imports.load_import_rejects(picked, lang), REJECT_COLUMNS, lang, currency,
+                             name=f"rejects-import-{picked}")
     st.subheader(t("upload.undo.title", lang))
     st.caption(t("upload.undo.note", lang))
     for row in imports.undoable_imports(log).itertuples():

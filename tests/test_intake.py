@@ -118,6 +118,14 @@ def test_import_file_skipped_rows_are_stored_with_reason_not_rejected(con):
         (3, "Стадия сделки", "skipped: Стадия сделки is not Сделка успешна", "В работе")]
 
 
+def test_import_file_formula_and_html_payloads_stored_verbatim(con):
+    import_file(con, EXPORTS / "payloads.csv", file_name="p.csv")
+
+    assert rows(con, "SELECT client_id, product FROM payments ORDER BY paid_at") == [
+        ('=HYPERLINK("http://evil.example","click")', "<script>alert(1)</script>"),
+        ("+1", "<b>bold</b>"), ("-2", "@SUM(A1:A2)")]
+
+
 # ---------------------------------------------------------------- rejects, all or nothing
 
 def test_import_file_impossible_date_rejected_with_line_column_and_value(con):
@@ -263,6 +271,18 @@ def test_plan_file_cp1251_says_what_it_read(con):
     shown = intake.preview(plan, rows=2)
     assert shown.frame[["paid_at", "amount"]].values.tolist() == [
         [D(2024, 1, 5), 1234.5], [D(2024, 1, 12, 14, 30), 980.0]]
+
+
+def test_plan_file_settles_slash_dates_from_rows_past_the_sample(con, tmp_path):
+    rows_ = ["03/04/2024,C1,5"] * intake.SAMPLE_ROWS + ["04/25/2024,C2,6"]  # only the last row says m/d
+    path = write(tmp_path, "us.csv", "Date,Customer,Amount\n" + "\n".join(rows_) + "\n")
+
+    plan = plan_file(con, path, file_name="us.csv")
+    result = import_file(con, path, file_name="us.csv", plan=plan)
+
+    assert plan.mapping.options == {"date_order": "mdy"}
+    assert result.status == "committed"
+    assert rows(con, "SELECT DISTINCT paid_at FROM payments ORDER BY 1") == [(D(2024, 3, 4),), (D(2024, 4, 25),)]
 
 
 def test_plan_file_canonical_csv_takes_the_fast_path(con, tmp_path):

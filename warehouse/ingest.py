@@ -843,3 +843,11 @@ def import_log(con) -> pd.DataFrame:
                rows_duplicate, rows_rejected, rows_skipped, imported_by, imported_at, status
         FROM imports ORDER BY import_id DESC
     """).df()
+
+
+def import_rejects(con, import_id: int) -> pd.DataFrame:
+    """rejects: one row per problem → those of one import (line, column, reason, raw), by line."""
+    return con.execute(
+        'SELECT line, "column", reason, raw FROM rejects WHERE import_id = ? ORDER BY line NULLS FIRST',
+        [import_id],
+    ).df()

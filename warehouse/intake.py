@@ -183,10 +183,26 @@ def plan_file(con, source: Source, *, file_name: str, table: str | None = None,
         chosen = mapping.find_preset(raw.headers, [p for p in all_presets(con) if table in (None, p.table)])
         if chosen is None:
             chosen = mapping.propose_mapping(raw.headers, raw.rows, table)
+            if chosen.options.get("ambiguous_dates") and records > len(raw.rows):
+                _settle_dates_from_whole_file(source, chosen)
     if isinstance(chosen, Preset):
         found = chosen.name
     return FilePlan(file_name, raw.kind, raw.encoding, raw.delimiter, raw.headers, records, canonical,
                     chosen, found, raw.rows)
+
+
+def _settle_dates_from_whole_file(source: Source, proposal: Proposal) -> None:
+    """The first rows left slash dates open (03/04/2024): read the rest of those columns, chunk
+    by chunk, until a day > 12 settles the order. Still open at the end → the page asks."""
+    headers = proposal.options["ambiguous_dates"]
+    with contextlib.closing(readers.iter_chunks(source, chunk_rows=CHUNK_ROWS)) as chunks:
+        for frame in chunks:
+            for header in headers:
+                order, ambiguous = mapping.parsing.settle_date_order(frame[header])
+                if not ambiguous:
+                    proposal.options["date_order"] = order
+                    del proposal.options["ambiguous_dates"]
+                    return
 
 
 def identity_mapping(plan: FilePlan) -> Proposal:
