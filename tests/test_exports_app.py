@@ -13,8 +13,7 @@ from streamlit.testing.v1 import AppTest
 import i18n
 from app_state import downloads
 from app_state.safe_text import plain
-from tests.test_app import (  # noqa: F401 (fixtures)
-    CLIENTS_CSV, ENTRY, app, demo_db, empty_app, legacy_pages_off)
+from tests.test_app import CLIENTS_CSV, ENTRY, app, demo_db  # noqa: F401 (fixtures)
 from warehouse import demo
 
 BOLD_MANAGER = "**x**"
