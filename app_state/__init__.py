@@ -42,6 +42,8 @@ class Settings:
     no_contact_days: int = 30
     revenue_drop: float = 0.30
     default_margin_rate: float | None = None  # fills a missing cost (margin marked estimated)
+    idle_minutes: int = 30  # a signed-in session left alone this long is signed out
+    query_timeout_s: int = 60  # a page query running longer is interrupted with a message
 
 
 @dataclass(frozen=True)
@@ -56,12 +58,12 @@ class Filters:
     segments: tuple[str, ...] = ()
     lang: str = "en"
     currency: str = "RUB"
+    granted: tuple[str, ...] | None = None  # the signed-in user's teams (None = every team)
 
     def previous(self) -> Filters:
         """The same filters over the window of the same length just before this one."""
         length = self.end - self.start
-        return Filters(self.start - length, self.start, self.grain, self.teams, self.managers,
-                       self.segments, self.lang, self.currency)
+        return dataclasses.replace(self, start=self.start - length, end=self.start)
 
 
 @dataclass(frozen=True)
@@ -128,13 +130,23 @@ def db_path() -> str:
 
 
 @contextlib.contextmanager
-def cursor(path: str | None = None) -> Iterator:
+def cursor(path: str | None = None, *, timeout_s: float | None = None) -> Iterator:
     """A fresh cursor of the shared connection to ``path`` (default: $DASHBOARD_DB) for one
-    operation, always closed (closing rolls back an open transaction)."""
+    operation, always closed (closing rolls back an open transaction). With ``timeout_s`` a
+    query still running after that long is interrupted (duckdb.InterruptException); other
+    sessions' cursors are not touched."""
+    import threading
+
     cur = get_connection(path or db_path()).cursor()
+    timer = threading.Timer(timeout_s, cur.interrupt) if timeout_s else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
     try:
         yield cur
     finally:
+        if timer is not None:
+            timer.cancel()
         cur.close()
 
 
@@ -178,8 +190,10 @@ def scoped_tables(filters: Filters, version: DataVersion) -> Iterator[tuple]:
     """(backend, tables) of the versioned database, restricted to the filters' scope."""
     from metrics import scope
 
-    with cursor(version.db_path) as cur:
+    with cursor(version.db_path, timeout_s=get_settings().query_timeout_s) as cur:
         backend, tables = _ibis_tables(cur)
+        if filters.granted is not None:  # the user's teams first: nothing outside them is read
+            tables = scope.apply_filters(tables, teams=filters.granted)
         yield backend, scope.apply_filters(
             tables, teams=filters.teams, managers=filters.managers, segments=filters.segments
         )
@@ -201,26 +215,31 @@ def _in_window(table, column: str, filters: Filters):
 # ---------------------------------------------------------------- sidebar state
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def load_options(version: DataVersion) -> DataOptions:
-    """Date bounds of the payments and the distinct teams, managers, segments."""
+def load_options(version: DataVersion, granted: tuple[str, ...] | None = None) -> DataOptions:
+    """Date bounds of the payments and the distinct teams, managers, segments — of the
+    ``granted`` teams only when the user is limited to some (their scope, as every loader's)."""
+    from metrics import scope
+
     with cursor(version.db_path) as cur:
-        first, last, count = cur.execute(
-            "SELECT min(paid_at), max(paid_at), count(*) FROM payments"
-        ).fetchone()
-        teams = cur.execute(
-            "SELECT DISTINCT team FROM managers WHERE team IS NOT NULL ORDER BY 1").fetchall()
-        managers = cur.execute(
-            "SELECT DISTINCT manager FROM (SELECT manager FROM managers UNION "
-            "SELECT manager FROM clients) WHERE manager IS NOT NULL ORDER BY 1").fetchall()
-        segments = cur.execute(
-            "SELECT DISTINCT segment FROM clients WHERE segment IS NOT NULL ORDER BY 1").fetchall()
+        backend, tables = _ibis_tables(cur)
+        if granted is not None:
+            tables = scope.apply_filters(tables, teams=granted)
+        payments, staff, clients = tables["payments"], tables["managers"], tables["clients"]
+        bounds = backend.execute(payments.aggregate(first=payments.paid_at.min(), last=payments.paid_at.max(),
+                                                    count=payments.count()))
+        teams = backend.execute(staff.filter(staff.team.notnull()).select("team").distinct().order_by("team"))
+        names = staff.select("manager").union(clients.select("manager"))
+        managers = backend.execute(names.filter(names.manager.notnull()).distinct().order_by("manager"))
+        segments = backend.execute(clients.filter(clients.segment.notnull()).select("segment").distinct()
+                                   .order_by("segment"))
+    first, last, count = bounds.iloc[0]
     return DataOptions(
-        is_empty=count == 0,
-        first_day=first.date() if first else None,
-        last_day=last.date() if last else None,
-        teams=tuple(r[0] for r in teams),
-        managers=tuple(r[0] for r in managers),
-        segments=tuple(r[0] for r in segments),
+        is_empty=int(count) == 0,
+        first_day=first.date() if pd.notna(first) else None,
+        last_day=last.date() if pd.notna(last) else None,
+        teams=tuple(teams["team"]),
+        managers=tuple(managers["manager"]),
+        segments=tuple(segments["segment"]),
     )
 
 
@@ -261,7 +280,8 @@ def language_switch() -> str:
                       lambda code: i18n.t(f"lang.{code}", code))
 
 
-def sidebar_filters(options: DataOptions, lang: str, settings: Settings) -> Filters:
+def sidebar_filters(options: DataOptions, lang: str, settings: Settings,
+                    granted: tuple[str, ...] | None = None) -> Filters:
     """Date range, grain, team, manager, segment: sidebar widgets bound to the URL."""
     t = i18n.t
     first_day, last_day = default_range(options)
@@ -292,7 +312,7 @@ def sidebar_filters(options: DataOptions, lang: str, settings: Settings) -> Filt
         side.warning(t("filters.bad_range", lang))
         start, end_inclusive = end_inclusive, start
     return Filters(start, end_inclusive + dt.timedelta(days=1), grain, tuple(teams),
-                   tuple(managers), tuple(segments), lang, settings.currency)
+                   tuple(managers), tuple(segments), lang, settings.currency, granted)
 
 
 def _follow_data_range(first_day: dt.date, last_day: dt.date) -> None:
@@ -323,6 +343,7 @@ class PageContext:
     version: DataVersion
     settings: Settings
     options: DataOptions
+    user: object = None  # access.users.User of this session
 
 
 _CONTEXT_KEY = "_page_context"
@@ -409,6 +430,7 @@ def _formatter(kind: str, lang: str, currency: str):
         return str
     simple = {
         "date": lambda v: i18n.fmt_date(v, lang),
+        "datetime": lambda v: f"{i18n.fmt_date(v, lang)} {v:%H:%M:%S}",
         "money": lambda v: i18n.fmt_money(v, lang, currency),
         "number": lambda v: i18n.fmt_number(v, lang),
         "decimal": lambda v: i18n.fmt_number(v, lang, 1),

@@ -28,14 +28,28 @@ def download_key(name: str, columns, fmt: str) -> str:
 
 def download_buttons(frame: pd.DataFrame, name: str, lang: str) -> None:
     """CSV and XLSX buttons for ``frame`` (file names ``<name>.csv`` / ``<name>.xlsx``)."""
+    from app_state import auth
+
     build = {
         "csv": lambda: exports.csv_bytes(frame, lang),
         "xlsx": lambda: exports.xlsx_bytes({name: frame}),
     }
+    user = auth.session_user_name()
     with st.container(horizontal=True):
         for fmt, data in build.items():
             st.download_button(
-                i18n.t(f"exports.download_{fmt}", lang), data=data, file_name=f"{name}.{fmt}",
+                i18n.t(f"exports.download_{fmt}", lang), data=_audited(data, user, f"{name}.{fmt}", len(frame)),
+                file_name=f"{name}.{fmt}",
                 mime=MIME[fmt], key=download_key(name, frame.columns, fmt),
                 help=i18n.t("exports.download_help", lang), on_click="ignore",
                 icon=":material/download:", type="tertiary")
+
+
+def _audited(build, user: str, file_name: str, rows: int):
+    """The file builder, which also writes an ``export`` audit event when a download is made."""
+    def data() -> bytes:
+        from app_state import auth
+
+        auth.audit("export", user, f"{file_name} ({rows} rows)")
+        return build()
+    return data

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
 
 import pandas as pd
@@ -15,6 +16,7 @@ import streamlit as st
 
 import i18n
 from app_state import cursor
+from app_state.auth import audit
 from app_state.safe_text import plain
 
 log = logging.getLogger(__name__)
@@ -88,20 +90,32 @@ class Planned:
 def plan_upload(data: bytes, name: str, file_id: str, table: str | None = None) -> Planned:
     """An uploaded file → its plan, kept in the session for reruns (never recomputed for the
     same upload and table)."""
-    from warehouse import intake, readers
-
     memo = st.session_state.setdefault("upload_plans", {})
     key = (file_id, table)
     if key not in memo:
-        try:
-            with cursor() as cur:
-                memo[key] = Planned(intake.plan_file(cur, data, file_name=name, table=table), None)
-        except readers.UnreadableFile as problem:
-            memo[key] = Planned(None, problem.message.removeprefix(f"Line {problem.line}: "))
-        except ValueError as problem:
-            log.info("cannot plan %s: %s", name, problem)
-            memo[key] = Planned(None, str(problem))
+        memo[key] = _plan(data, name, table)
     return memo[key]
+
+
+def _plan(data: bytes, name: str, table: str | None) -> Planned:
+    from warehouse import intake, readers
+
+    try:
+        with cursor() as cur:
+            return Planned(intake.plan_file(cur, data, file_name=name, table=table), None)
+    except readers.UnreadableFile as problem:
+        return Planned(None, problem.message.removeprefix(f"Line {problem.line}: "))
+    except ValueError as problem:
+        log.info("cannot plan %s: %s", name, problem)
+        return Planned(None, str(problem))
+
+
+def plan_upload_unmemoised(data: bytes, name: str, table: str | None = None):
+    """The plan of a file (no session memo): for scripts and tests outside a page run."""
+    planned = _plan(data, name, table)
+    if planned.plan is None:
+        raise ValueError(planned.problem)
+    return planned.plan
 
 
 def read_as_text(plan, lang: str) -> str:
@@ -294,6 +308,13 @@ def rejects_frame(rejects, lang: str) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- import, presets, log, undo
 
+@st.cache_resource(show_spinner=False)
+def writer_lock() -> threading.Lock:
+    """One writer at a time in this process: imports and undos of all sessions queue here
+    (readers are never blocked; DuckDB would make a second concurrent writer fail at COMMIT)."""
+    return threading.Lock()
+
+
 def run_import(data: bytes, name: str, plan, chosen, *, accept_partial: bool, imported_by: str | None,
                progress=None):
     """One uploaded file → (ImportResult, None), or (None, EarlierImport) for bytes already in.
@@ -303,7 +324,7 @@ def run_import(data: bytes, name: str, plan, chosen, *, accept_partial: bool, im
     from warehouse import ingest, intake
 
     untouched = chosen is plan.mapping or (plan.mapping is None and not can_save_preset(plan, chosen))
-    with cursor() as cur:
+    with writer_lock(), cursor() as cur:
         try:
             return intake.import_file(cur, data, file_name=name, plan=plan,
                                       mapping_used=None if untouched else chosen,
@@ -350,6 +371,8 @@ def import_with_progress(upload, plan, chosen, preset_name: str | None, *, accep
                                  imported_by=imported_by, progress=progress)
     bar.empty()
     committed = result is not None and result.status == "committed"
+    if committed:
+        audit("upload", imported_by, result.message)
     if committed and preset_name:
         save_preset(plan, chosen, preset_name, saved_by=imported_by)
     if committed or earlier is not None:
@@ -365,12 +388,14 @@ def save_preset(plan, chosen, name: str, saved_by: str | None = None) -> None:
         intake.save_preset(cur, chosen.to_preset(name, plan.headers), saved_by=saved_by)
 
 
-def undo_upload(import_id: int) -> int:
-    """Undo one import; returns the rows removed."""
+def undo_upload(import_id: int, user: str | None) -> int:
+    """Undo one import (audited); returns the rows removed."""
     from warehouse import ingest
 
-    with cursor() as cur:
-        return ingest.undo_import(cur, import_id)
+    with writer_lock(), cursor() as cur:
+        removed = ingest.undo_import(cur, import_id)
+    audit("undo", user, f"import {import_id}: {removed} rows removed")
+    return removed
 
 
 def load_import_log() -> pd.DataFrame:

@@ -60,7 +60,8 @@ for upload in files or []:
 
 ready = {name: item for name, item in chosen.items() if imports.complete(item[2])}
 if ready and st.button(tn("upload.import_count", len(ready), lang), type="primary", key="import_button"):
-    st.session_state["upload_outcomes"] = [imports.import_with_progress(*item, accept_partial=False, lang=lang)
+    st.session_state["upload_outcomes"] = [imports.import_with_progress(*item, accept_partial=False, lang=lang,
+                                                                        imported_by=ctx.user.name)
                                            for item in ready.values()]
     if imports.all_done(files, nonce):
         st.session_state["upload_nonce"] = nonce + 1  # clears the widget: the bytes leave memory
@@ -106,7 +107,8 @@ for index, outcome in enumerate(st.session_state.get("upload_outcomes", [])):
                        bad=fmt_count(result.rows_rejected, lang)),
                      key=f"partial_{nonce}_{index}", help=t("upload.accept_partial.help", lang)):
             outcomes = st.session_state["upload_outcomes"]
-            outcomes[index] = imports.import_with_progress(*item, accept_partial=True, lang=lang)
+            outcomes[index] = imports.import_with_progress(*item, accept_partial=True, lang=lang,
+                                                                   imported_by=ctx.user.name)
             if imports.all_done(files, nonce):
                 st.session_state["upload_nonce"] = nonce + 1
             st.rerun()
@@ -146,7 +148,7 @@ else:
         # Second step: undo removes data, so it asks once more.
         if button_column.button(t("upload.undo.confirm", lang), key=f"confirm_undo_{row.import_id}",
                                 type="primary"):
-            removed = imports.undo_upload(int(row.import_id))
+            removed = imports.undo_upload(int(row.import_id), ctx.user.name)
             st.session_state["upload_outcomes"] = []
             st.session_state.pop("undo_pending", None)
             st.toast(t("upload.undone", lang, id=row.import_id, rows=fmt_number(removed, lang)))

@@ -339,3 +339,24 @@ def test_old_database_gains_rows_skipped_and_presets(tmp_path):
         assert rows(con, "SELECT count(*) FROM presets") == [(0,)]
     finally:
         con.close()
+
+
+class _Rerun(BaseException):
+    """Stands in for Streamlit's rerun/stop exceptions (BaseException, not Exception)."""
+
+
+def test_import_stopped_mid_file_rolls_back_and_logs_interrupted(con, tmp_path):
+    lines = ["Дата;Клиент;Сумма"] + [f"0{d}.01.2024;К-{d};{d}" for d in range(1, 10)]
+    path = write(tmp_path, "w.csv", "\n".join(lines) + "\n", "cp1251")
+
+    def stop_after_first_chunk(done, total):
+        raise _Rerun()
+
+    with pytest.raises(_Rerun):
+        import_file(con, path, file_name="w.csv", chunk_rows=3, progress=stop_after_first_chunk)
+
+    assert rows(con, "SELECT count(*) FROM payments") == [(0,)]
+    assert rows(con, "SELECT file_name, status, rows_read, rows_inserted, active_sha256 FROM imports") == [
+        ("w.csv", "interrupted", 9, 0, None)]
+    again = import_file(con, path, file_name="w.csv")
+    assert (again.status, again.rows_inserted) == ("committed", 9)

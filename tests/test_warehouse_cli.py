@@ -125,3 +125,36 @@ def test_main_import_real_export_rejects_print_line_column_value(tmp_path):
         "  line 3, Дата оплаты: not a date (expected DD.MM.YYYY[ HH:MM[:SS]], YYYY-MM-DD[ HH:MM[:SS]] or "
         "DD/MM/YYYY), or no such day (value: '31.02.2024')",
     ]
+
+
+def test_main_user_add_list_remove_writes_a_verifiable_hash(tmp_path):
+    import tomllib
+
+    from access.passwords import verify_password
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('[settings]\ncurrency = "EUR"\n', encoding="utf-8")
+
+    def user(*args, stdin=None):
+        return subprocess.run([sys.executable, "-m", "warehouse", "user", *args, "--secrets", str(secrets)],
+                              cwd=REPO, capture_output=True, text=True, timeout=60, input=stdin)
+
+    added = user("add", "anna", "--role", "editor", "--teams", "Key accounts,Growth", "--password-stdin",
+                 stdin="pa55 word\n")
+    admin = user("add", "boss", "--role", "admin", "--email", "Boss@Example.com", "--password-stdin", stdin="b\n")
+    listed = user("list")
+    no_teams = user("add", "vera", "--role", "viewer", "--password-stdin", stdin="v\n")
+
+    assert (added.returncode, added.stdout) == (0, f"user anna (editor) added in {secrets}\n")
+    assert admin.returncode == 0
+    assert listed.stdout == "anna\teditor\tKey accounts, Growth\t\nboss\tadmin\tall teams\tboss@example.com\n"
+    assert no_teams.returncode == 1 and "has no teams" in no_teams.stderr
+    data = tomllib.loads(secrets.read_text(encoding="utf-8"))
+    assert data["settings"] == {"currency": "EUR"}  # the rest of the file is kept
+    assert data["users"]["anna"]["teams"] == ["Key accounts", "Growth"]
+    assert verify_password("pa55 word", data["users"]["anna"]["password_hash"])
+    assert oct(secrets.stat().st_mode & 0o777) == "0o600"
+
+    removed = user("remove", "anna")
+    assert removed.returncode == 0 and "anna" not in tomllib.loads(secrets.read_text(encoding="utf-8"))["users"]
+    assert user("remove", "anna").returncode == 1

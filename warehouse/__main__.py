@@ -141,6 +141,51 @@ def cmd_restore(args) -> int:
     return EXIT_OK
 
 
+def _password(args) -> str | None:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass(f"Password for {args.name}: ")
+    if first != getpass.getpass("Again: "):
+        print("the two passwords differ; nothing changed", file=sys.stderr)
+        return None
+    return first
+
+
+def cmd_user(args) -> int:
+    from access import secrets_file
+    from access.users import UsersError, users_from_secrets
+
+    path = args.secrets
+    try:
+        if args.action == "list":
+            for user in users_from_secrets(secrets_file.read(path)).values():
+                teams = "all teams" if user.teams is None else ", ".join(user.teams)
+                print(f"{user.name}\t{user.role}\t{teams}\t{user.email or ''}")
+            return EXIT_OK
+        if args.action == "remove":
+            if not secrets_file.remove_user(path, args.name):
+                print(f"there is no user {args.name!r} in {path}", file=sys.stderr)
+                return EXIT_REJECTED
+            print(f"user {args.name} removed from {path}")
+            return EXIT_OK
+        if args.role is None:
+            print("give the role: --role viewer|editor|admin", file=sys.stderr)
+            return EXIT_REJECTED
+        password = _password(args)
+        if not password:
+            print("the password is empty; nothing changed", file=sys.stderr)
+            return EXIT_REJECTED
+        teams = args.teams if args.teams is not None else ("*" if args.role == "admin" else "")
+        existed = secrets_file.add_user(path, args.name, password, role=args.role, teams=teams, email=args.email)
+    except UsersError as exc:
+        print(f"{exc}; nothing changed", file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"user {args.name} ({args.role}) {'updated' if existed else 'added'} in {path}")
+    return EXIT_OK
+
+
 def _counts_text(counts: dict[str, int]) -> str:
     return ", ".join(f"{table} {count}" for table, count in counts.items())
 
@@ -184,6 +229,20 @@ def build_parser() -> argparse.ArgumentParser:
     rest.add_argument("backup", type=Path, metavar="BACKUP", help="a folder written by backup")
     rest.add_argument("--force", action="store_true", help="replace an existing database file")
     rest.set_defaults(run=cmd_restore)
+
+    from access.secrets_file import DEFAULT_PATH
+    from access.users import ROLES
+
+    user = commands.add_parser("user", help="add, remove or list the users of .streamlit/secrets.toml")
+    user.add_argument("action", choices=["add", "remove", "list"])
+    user.add_argument("name", nargs="?", default="", metavar="NAME")
+    user.add_argument("--role", choices=ROLES, default=None)
+    user.add_argument("--teams", default=None, help='teams the user sees: "Team A,Team B" or "*" for all '
+                                                    "(default: all for an admin)")
+    user.add_argument("--email", default=None, help="e-mail that maps an OIDC sign-in to this user")
+    user.add_argument("--secrets", type=Path, default=DEFAULT_PATH, help=f"secrets file (default: {DEFAULT_PATH})")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    user.set_defaults(run=cmd_user, db=Path("unused"))
     return parser
 
 

@@ -43,18 +43,32 @@ def backup(db_path: str | Path, out_dir: str | Path, *, now: dt.datetime | None 
     db_path = Path(db_path)
     if not db_path.is_file():
         raise BackupError(f"{db_path} does not exist; nothing to back up")
+    con = connect(db_path, read_only=True)
+    try:
+        return backup_from(con, db_path, out_dir, now=now)
+    finally:
+        con.close()
+
+
+def backup_from(con, db_path: str | Path, out_dir: str | Path, *,
+                now: dt.datetime | None = None) -> tuple[Path, dict[str, int]]:
+    """:func:`backup` through an open connection or cursor (the running app's): one transaction,
+    so the counts and the copy are the same snapshot even while others import."""
+    db_path = Path(db_path)
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     target = Path(out_dir) / f"{db_path.stem}-{stamp}"
     if target.exists():
         raise BackupError(f"{target} already exists; choose another --out folder or wait a second")
     target.parent.mkdir(parents=True, exist_ok=True)
-    con = connect(db_path, read_only=True)
+    con.execute("BEGIN TRANSACTION")
     try:
         counts = table_counts(con)
         # EXPORT DATABASE takes no bound parameters; the path is ours, quotes doubled.
         con.execute(f"EXPORT DATABASE '{_quoted(target)}' (FORMAT parquet)")
-    finally:
-        con.close()
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     log.info("backup of %s written to %s: %s", db_path, target, counts)
     return target, counts
 

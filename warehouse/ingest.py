@@ -593,9 +593,33 @@ def import_chunks(con, spec: TableSpec, chunks, *, file_name: str, sha256: str, 
             check_not_imported(con, sha256, file_name, spec.name)
             raise
         return result
-    except BaseException:
+    except BaseException as exc:
         _rollback(cur)
+        if not isinstance(exc, Exception):  # a rerun, a page switch, a stop: say so in the log
+            _log_interrupted(con, spec.name, file_name, sha256, records, imported_by, preset)
         raise
+    finally:
+        cur.close()
+
+
+def _log_interrupted(con, table: str, file_name: str, sha256: str, records: int,
+                     imported_by: str | None, preset: str | None) -> None:
+    """An import stopped from outside (rerun, page switch) was rolled back: log it as
+    'interrupted' (nothing inserted; the same file may be imported again)."""
+    cur = con.cursor()
+    try:
+        cur.execute("BEGIN TRANSACTION")
+        (import_id,) = cur.execute("SELECT nextval('import_id_seq')").fetchall()[0]
+        cur.execute(
+            "INSERT INTO imports (import_id, sha256, file_name, table_name, preset, rows_read, rows_inserted, "
+            "rows_duplicate, rows_rejected, rows_skipped, imported_by, imported_at, status, active_sha256) "
+            "VALUES (?, ?, ?, ?, ?, ?, 0, 0, 0, 0, ?, ?, 'interrupted', NULL)",
+            [import_id, sha256, file_name, table, preset, records, imported_by,
+             dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)])
+        cur.execute("COMMIT")
+    except Exception:
+        _rollback(cur)
+        log.exception("could not log the interrupted import of %s", file_name)
     finally:
         cur.close()
 

@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS imports (
     rows_skipped   BIGINT NOT NULL DEFAULT 0,  -- left out by a preset's row filter
     imported_by    VARCHAR,
     imported_at    TIMESTAMP NOT NULL,
-    status         VARCHAR NOT NULL,         -- 'committed' | 'undone'
+    status         VARCHAR NOT NULL,         -- 'committed' | 'undone' | 'interrupted'
     -- sha256 while committed, NULL once undone: the same bytes are never imported twice
     -- (two concurrent imports of one file: the second fails at COMMIT), yet an undone file
     -- may be imported again.
@@ -104,4 +104,15 @@ CREATE TABLE IF NOT EXISTS nps_responses (
     manager     VARCHAR,
     import_id   BIGINT,
     row_key     VARCHAR NOT NULL
+);
+-- Append-only audit log (warehouse/audit.py only ever INSERTs): sign-ins, sign-outs, uploads,
+-- undos, exports, backups, settings and user changes — who, from where, when, what.
+CREATE SEQUENCE IF NOT EXISTS audit_id_seq START 1;
+CREATE TABLE IF NOT EXISTS audit_log (
+    event_id  BIGINT PRIMARY KEY DEFAULT nextval('audit_id_seq'),
+    happened_at TIMESTAMP NOT NULL,
+    user_name VARCHAR,
+    address   VARCHAR,
+    action    VARCHAR NOT NULL,
+    detail    VARCHAR
 );
