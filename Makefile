@@ -5,6 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DB     ?= data/dashboard.duckdb
 PORT   ?= 8501
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test demo browser-deps java-deps bench clean
 
@@ -23,10 +24,12 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 $(DB): | $(VENV)/.installed
 	$(BIN)/python -m warehouse demo --db $(DB)
 
-## Build the demo database if absent and start the dashboard on http://127.0.0.1:$(PORT)
+## Build the demo database if absent and start the dashboard on http://$(ADDRESS):$(PORT)
+## (ADDRESS other than 127.0.0.1 needs users: python -m warehouse user add)
 run: $(VENV)/.installed $(DB)
+	$(BIN)/python -m access check --address $(ADDRESS)
 	DASHBOARD_DB=$(DB) $(BIN)/python -m streamlit run dashboard.py \
-	  --server.address 127.0.0.1 --server.port $(PORT) --server.headless true
+	  --server.address $(ADDRESS) --server.port $(PORT) --server.headless true
 
 ## Rebuild the demo database from scratch
 demo: $(VENV)/.installed

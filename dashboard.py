@@ -49,6 +49,7 @@ def main() -> None:
              for i, (path, key, icon, action) in enumerate(PAGES) if user.can(action)}
     current = st.navigation(list(pages.values()))
     auth.sidebar_account(user, lang)
+    auth.remember_language(user, lang)
     try:
         version = app_state.data_version()
         options = app_state.load_options(version, user.teams)

@@ -274,6 +274,9 @@ def url_choice(container, label: str, options: list[str], default: str, key: str
 def language_switch() -> str:
     """The sidebar language switch: ``?lang=ru``, else the browser's locale."""
     detected = i18n.detect_lang(st.context.locale)
+    pending = st.session_state.pop("lang_pending", None)  # a signed-in user's remembered language
+    if pending in i18n.LANGS:
+        st.session_state["lang"] = pending
     chosen = st.session_state.get("lang") or st.query_params.get("lang")
     lang = chosen if chosen in i18n.LANGS else detected
     return url_choice(st.sidebar, i18n.t("app.language", lang), list(i18n.LANGS), detected, "lang",

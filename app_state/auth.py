@@ -132,7 +132,7 @@ def _oidc_user(users: Mapping[str, User], lang: str) -> User | None:
 
 
 def _forget(notice: str | None = None) -> None:
-    for key in (USER_KEY, SEEN_KEY):
+    for key in (USER_KEY, SEEN_KEY, "auth_lang_saved"):
         st.session_state.pop(key, None)
     if notice:
         st.session_state[NOTICE_KEY] = notice
@@ -204,12 +204,34 @@ def sign_in_page() -> None:
     if outcome == "ok":
         st.session_state[USER_KEY] = user.name
         st.session_state[SEEN_KEY] = time.time()
+        _restore_language(user.name)
         st.rerun()
     elif outcome == "locked":
         minutes = max(1, int((until - dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)).total_seconds() // 60) + 1)
         st.error(i18n.tn("auth.locked", minutes, lang))
     else:
         st.error(t("auth.failed", lang))
+
+
+def _restore_language(name: str) -> None:
+    """The language this user chose last time, if any (the URL's ?lang= still wins)."""
+    from warehouse import prefs
+
+    with cursor() as cur:
+        lang = prefs.language(cur, name)
+    if lang in i18n.LANGS and "lang" not in st.query_params:
+        st.session_state["lang_pending"] = lang  # applied before the switch is drawn (next run)
+
+
+def remember_language(user: User, lang: str) -> None:
+    """Keep the language a signed-in user works in (written only when it changes)."""
+    from warehouse import prefs
+
+    if user is LOCAL_USER or st.session_state.get("auth_lang_saved") == lang:
+        return
+    with cursor() as cur:
+        prefs.remember_language(cur, user.name, lang)
+    st.session_state["auth_lang_saved"] = lang
 
 
 def sidebar_account(user: User, lang: str) -> None:

@@ -112,3 +112,40 @@ def test_audit_failures_count_only_after_the_last_success():
 def test_audit_refuses_unknown_actions():
     with pytest.raises(ValueError):
         audit.record(connect(":memory:"), "delete_everything", user="x")
+
+
+def test_five_failures_from_one_address_lock_that_address_for_every_name(tmp_path, monkeypatch):
+    from app_state import auth
+
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "a.duckdb"))
+    users = {"anna": User("anna", "viewer", None, None, hash_password("right", n=2**10))}
+    second = dt.timedelta(seconds=1)
+    for i, name in enumerate(["x1", "x2", "x3", "x4", "anna"]):  # guessing names from one address
+        assert auth.attempt_sign_in(users, name, "guess", "10.0.0.9", now=T0 + i * second)[0] == "failed"
+
+    locked = auth.attempt_sign_in(users, "anna", "right", "10.0.0.9", now=T0 + 10 * second)
+    elsewhere = auth.attempt_sign_in(users, "anna", "right", "10.0.0.7", now=T0 + 11 * second)
+    later = auth.attempt_sign_in(users, "anna", "right", "10.0.0.9", now=T0 + dt.timedelta(minutes=16))
+
+    assert locked == ("locked", None, T0 + dt.timedelta(minutes=15))
+    assert elsewhere[0] == "ok"  # anna herself had one failure only; the other address is fine
+    assert later[0] == "ok"
+
+
+def test_access_check_refuses_an_exposed_address_without_users(tmp_path):
+    import subprocess
+    import sys
+
+    repo = __import__("pathlib").Path(__file__).resolve().parent.parent
+    empty, with_user = tmp_path / "none.toml", tmp_path / "users.toml"
+    with_user.write_text('[users.boss]\npassword_hash = "x"\nrole = "admin"\n', encoding="utf-8")
+
+    def check(address, secrets):
+        return subprocess.run([sys.executable, "-m", "access", "check", "--address", address, "--secrets", str(secrets)],
+                              cwd=repo, capture_output=True, text=True, timeout=60)
+
+    exposed = check("0.0.0.0", empty)
+    assert exposed.returncode == 1 and exposed.stderr.startswith("refusing to serve on 0.0.0.0: no users")
+    assert (check("127.0.0.1", empty).returncode, check("127.0.0.1", empty).stdout) == (
+        0, "access: single-user mode on 127.0.0.1\n")
+    assert check("0.0.0.0", with_user).stdout == "access: 1 users on 0.0.0.0\n"

@@ -181,3 +181,15 @@ def test_editor_cannot_open_the_admin_page(open_app):
     at = sign_in(open_app(), "anna")
     with pytest.raises(ValueError):
         at.switch_page("pages/admin.py").run()
+
+
+def test_language_is_remembered_per_user(open_app):
+    at = sign_in(open_app(), "vera")
+    at.sidebar.segmented_control(key="lang").set_value("ru").run()
+    assert at.title[0].value == i18n.t("page.overview.title", "ru")
+
+    fresh = open_app()  # a new session, no ?lang= in the URL
+    fresh.query_params.pop("lang", None)
+    fresh.session_state["lang"] = None
+    at = sign_in(fresh, "vera")
+    assert at.title[0].value == i18n.t("page.overview.title", "ru")

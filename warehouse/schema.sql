@@ -116,3 +116,9 @@ CREATE TABLE IF NOT EXISTS audit_log (
     action    VARCHAR NOT NULL,
     detail    VARCHAR
 );
+-- Per-user preferences (the interface language), kept across sign-ins.
+CREATE TABLE IF NOT EXISTS user_prefs (
+    user_name  VARCHAR PRIMARY KEY,
+    lang       VARCHAR,
+    updated_at TIMESTAMP NOT NULL
+);
