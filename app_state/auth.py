@@ -93,6 +93,7 @@ def current_user(idle_minutes: float) -> User | None:
         log.error("users in secrets.toml: %s", problem)
         st.error(i18n.t("auth.config_error", lang))
         st.stop()
+    _audit_user_changes(users)
     if oidc_configured():
         return _oidc_user(users, lang)
     if not users:
@@ -101,6 +102,44 @@ def current_user(idle_minutes: float) -> User | None:
             st.stop()
         return LOCAL_USER
     return _password_user(users, idle_minutes)
+
+
+@st.cache_resource(show_spinner=False)
+def _users_seen() -> dict:
+    """The users configuration this process last audited ({"summary": str})."""
+    return {}
+
+
+def users_summary(users: Mapping[str, User]) -> str:
+    """Names, roles, teams, e-mails and a fingerprint of each password hash (never the hash)."""
+    import hashlib
+
+    def one(u: User) -> str:
+        teams = "*" if u.teams is None else ",".join(u.teams)
+        key = hashlib.sha256((u.password_hash or "").encode()).hexdigest()[:8] if u.password_hash else "-"
+        return f"{u.name}:{u.role}:{teams}:{u.email or '-'}:{key}"
+
+    return "; ".join(one(u) for u in sorted(users.values(), key=lambda u: u.name))
+
+
+def _audit_user_changes(users: Mapping[str, User]) -> None:
+    """A ``users`` audit event whenever the configured users differ from the last ones audited
+    (compared once per process with the log, then in memory)."""
+    from warehouse import audit as audit_log
+
+    summary = users_summary(users)
+    seen = _users_seen()
+    if seen.get("summary") == summary:
+        return
+    try:
+        with cursor() as cur:
+            last = cur.execute("SELECT detail FROM audit_log WHERE action = 'users' "
+                               "ORDER BY event_id DESC LIMIT 1").fetchall()
+            if not last or last[0][0] != summary:
+                audit_log.record(cur, "users", user=None, detail=summary)
+        seen["summary"] = summary
+    except Exception:
+        log.exception("cannot audit the users configuration")
 
 
 def _password_user(users: Mapping[str, User], idle_minutes: float) -> User | None:

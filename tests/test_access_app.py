@@ -193,3 +193,24 @@ def test_language_is_remembered_per_user(open_app):
     fresh.session_state["lang"] = None
     at = sign_in(fresh, "vera")
     assert at.title[0].value == i18n.t("page.overview.title", "ru")
+
+
+def test_a_change_of_users_is_audited_once(open_app, db, secrets):
+    from app_state import auth
+
+    auth._users_seen().clear()
+    open_app()
+    open_app()  # the same users: no second event
+    changed = {"users": {**secrets["users"], "gleb": {"password_hash": "x", "role": "viewer", "teams": [TEAM_A]}}}
+    at = AppTest.from_file(ENTRY, default_timeout=90)
+    at.secrets["users"] = changed["users"]
+    at.run()
+    con = connect(db)
+    try:
+        details = [d for (d,) in con.execute(
+            "SELECT detail FROM audit_log WHERE action = 'users' ORDER BY event_id").fetchall()]
+    finally:
+        con.close()
+    assert len(details) == 2
+    assert [entry.split(":")[0] for entry in details[1].split("; ")] == ["anna", "boss", "gleb", "vera"]
+    assert "hash" not in details[1] and "scrypt" not in details[1]

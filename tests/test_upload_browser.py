@@ -50,6 +50,10 @@ def test_upload_a_russian_export_then_pages_show_it(server, tab):  # noqa: F811
     preview = tab.locator('[data-testid="stDataFrame"]').first
     assert preview.is_visible()
     _full_page_screenshot(tab, SHOTS / "ru" / "upload-preview.png")
+    tab.get_by_text(i18n.t("upload.mapping", "ru")).click()  # open the column mapping
+    tab.wait_for_timeout(500)
+    assert tab.get_by_text(i18n.t("upload.mapping.required", "ru", label=i18n.t("field.paid_at", "ru"))).is_visible()
+    _full_page_screenshot(tab, SHOTS / "ru" / "upload-mapping.png")
 
     tab.get_by_role("button", name=i18n.tn("upload.import_count", 1, "ru")).click()
     tab.wait_for_timeout(500)
