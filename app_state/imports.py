@@ -7,9 +7,14 @@ every write goes through :func:`app_state.cursor` (one transaction per import or
 from __future__ import annotations
 
 import logging
+import os
 import re
+import shutil
+import tempfile
 import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -65,6 +70,8 @@ _REASONS = (
     (r"Near line (?P<line>\d+): bytes that are not valid text.*", "bad_bytes"),
     (r".*the Excel file cannot be read.*", "xlsx"),
     (r"there is no preset '(?P<name>.*)'", "no_preset"),
+    (r"A Parquet file must have the dashboard's own column names.*this one has: (?P<columns>.*)\.", "parquet_columns"),
+    (r"The Parquet file cannot be read.*", "parquet"),
 )
 
 
@@ -87,9 +94,47 @@ class Planned:
     problem: str | None
 
 
-def plan_upload(data: bytes, name: str, file_id: str, table: str | None = None) -> Planned:
-    """An uploaded file → its plan, kept in the session for reruns (never recomputed for the
-    same upload and table)."""
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "dashboard-uploads"
+STALE_AFTER_S = 24 * 3600
+
+
+def staged(upload) -> Path:
+    """The uploaded file's bytes in a temporary file, copied in blocks once per upload: the
+    import streams it from disk instead of holding a second copy in memory."""
+    store = st.session_state.setdefault("upload_files", {})
+    path = store.get(upload.file_id)
+    if path is None or not Path(path).exists():
+        UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+        _remove_stale()
+        fd, name = tempfile.mkstemp(prefix="upload-", suffix=Path(upload.name).suffix[:10], dir=UPLOAD_DIR)
+        upload.seek(0)
+        with os.fdopen(fd, "wb") as out:
+            shutil.copyfileobj(upload, out, 4 * 2**20)
+        store[upload.file_id] = path = name
+    return Path(path)
+
+
+def release_staged() -> None:
+    """Delete this session's staged files (after its uploads are imported or cleared)."""
+    for path in st.session_state.pop("upload_files", {}).values():
+        Path(path).unlink(missing_ok=True)
+    st.session_state.pop("upload_plans", None)
+
+
+def _remove_stale() -> None:
+    """Staged files of sessions that ended without importing (older than a day)."""
+    now = time.time()
+    for path in UPLOAD_DIR.glob("upload-*"):
+        try:
+            if now - path.stat().st_mtime > STALE_AFTER_S:
+                path.unlink()
+        except OSError:
+            continue
+
+
+def plan_upload(data: bytes | Path, name: str, file_id: str, table: str | None = None) -> Planned:
+    """An uploaded file (its staged path, or bytes) → its plan, kept in the session for reruns
+    (never recomputed for the same upload and table)."""
     memo = st.session_state.setdefault("upload_plans", {})
     key = (file_id, table)
     if key not in memo:
@@ -97,7 +142,7 @@ def plan_upload(data: bytes, name: str, file_id: str, table: str | None = None) 
     return memo[key]
 
 
-def _plan(data: bytes, name: str, table: str | None) -> Planned:
+def _plan(data: bytes | Path, name: str, table: str | None) -> Planned:
     from warehouse import intake, readers
 
     try:
@@ -120,7 +165,7 @@ def plan_upload_unmemoised(data: bytes, name: str, table: str | None = None):
 
 def read_as_text(plan, lang: str) -> str:
     """'Read as CSV · cp1251 · semicolon-separated · 1,234 rows · 12 columns'."""
-    delimiter = plan.delimiter if plan.delimiter in (",", ";", "\t") else "none"
+    delimiter = plan.delimiter if plan.delimiter in (",", ";", "\t") else plan.kind if plan.kind == "parquet" else "none"
     encoding = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "cp1251": "Windows-1251",
                 "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}.get(plan.encoding or "", "—")
     return i18n.t("upload.read_as", lang, kind=i18n.t(f"upload.kind.{plan.kind}", lang), encoding=encoding,
@@ -315,7 +360,7 @@ def writer_lock() -> threading.Lock:
     return threading.Lock()
 
 
-def run_import(data: bytes, name: str, plan, chosen, *, accept_partial: bool, imported_by: str | None,
+def run_import(data: bytes | Path, name: str, plan, chosen, *, accept_partial: bool, imported_by: str | None,
                progress=None):
     """One uploaded file → (ImportResult, None), or (None, EarlierImport) for bytes already in.
 
@@ -367,7 +412,7 @@ def import_with_progress(upload, plan, chosen, preset_name: str | None, *, accep
                      text=i18n.t("upload.progress", lang, file=name, done=i18n.fmt_count(done_rows, lang),
                                  total=i18n.fmt_count(total, lang)))
 
-    result, earlier = run_import(upload.getvalue(), upload.name, plan, chosen, accept_partial=accept_partial,
+    result, earlier = run_import(staged(upload), upload.name, plan, chosen, accept_partial=accept_partial,
                                  imported_by=imported_by, progress=progress)
     bar.empty()
     committed = result is not None and result.status == "committed"

@@ -16,7 +16,7 @@ st.title(t("page.upload.title", lang))
 st.caption(t("page.upload.caption", lang))
 
 nonce = st.session_state.setdefault("upload_nonce", 0)
-files = st.file_uploader(t("upload.files", lang), type=["csv", "tsv", "txt", "xlsx", "xls", "htm", "html"],
+files = st.file_uploader(t("upload.files", lang), type=["csv", "tsv", "txt", "xlsx", "xls", "htm", "html", "parquet"],
                          accept_multiple_files=True, key=f"upload_{nonce}", help=t("upload.files.help", lang))
 
 # ------------------------------------------------------------------ each file: read as, columns, preview
@@ -27,7 +27,7 @@ for upload in files or []:
     key = f"{nonce}:{upload.name}"
     with st.container(border=True):
         st.subheader(plain(upload.name))
-        planned = imports.plan_upload(upload.getvalue(), upload.name, upload.file_id)
+        planned = imports.plan_upload(imports.staged(upload), upload.name, upload.file_id)
         if planned.plan is None:
             st.error(t("upload.file_problem", lang, file=plain(upload.name),
                        reason=imports.reject_reason_text(planned.problem, lang)))
@@ -65,6 +65,7 @@ if ready and st.button(tn("upload.import_count", len(ready), lang), type="primar
                                            for item in ready.values()]
     if imports.all_done(files, nonce):
         st.session_state["upload_nonce"] = nonce + 1  # clears the widget: the bytes leave memory
+        imports.release_staged()
     st.rerun()
 
 # ------------------------------------------------------------------ what happened
@@ -111,6 +112,7 @@ for index, outcome in enumerate(st.session_state.get("upload_outcomes", [])):
                                                                    imported_by=ctx.user.name)
             if imports.all_done(files, nonce):
                 st.session_state["upload_nonce"] = nonce + 1
+                imports.release_staged()
             st.rerun()
 
 # ------------------------------------------------------------------ log and undo

@@ -360,3 +360,43 @@ def test_import_stopped_mid_file_rolls_back_and_logs_interrupted(con, tmp_path):
         ("w.csv", "interrupted", 9, 0, None)]
     again = import_file(con, path, file_name="w.csv")
     assert (again.status, again.rows_inserted) == ("committed", 9)
+
+
+# ---------------------------------------------------------------- Parquet
+
+def _parquet(tmp_path, name: str, table: dict) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / name
+    pq.write_table(pa.table(table), path)
+    return path
+
+
+def test_import_file_canonical_parquet_in_chunks(con, tmp_path):
+    path = _parquet(tmp_path, "p.parquet", {
+        "paid_at": [D(2026, 1, 5), D(2026, 1, 6, 10, 30), D(2026, 1, 7), D(2026, 1, 6, 10, 30)],
+        "client_id": ["c1", "c2", "c3", "c2"],
+        "amount": [100.0, 250.5, None, 250.5],
+        "kind": ["new", "renewal", "gift", "renewal"],
+    })
+    plan = plan_file(con, path, file_name="p.parquet")
+    result = import_file(con, path, file_name="p.parquet", accept_partial=True, chunk_rows=2)
+
+    assert (plan.kind, plan.canonical, plan.records) == ("parquet", "payments", 4)
+    assert [(r.line, r.column, r.reason) for r in intake.preview(plan).rejects] == [
+        (4, "amount", ingest.MISSING_REQUIRED), (4, "kind", "unknown value (expected one of: new, renewal, upsell, "
+                                                             "cross_sell)")]
+    assert counts(result) == ("committed", "payments", 4, 2, 1, 1, 0)  # line 5 repeats line 3
+    assert rows(con, "SELECT paid_at, client_id, amount, kind FROM payments ORDER BY paid_at") == [
+        (D(2026, 1, 5), "c1", 100.0, "new"), (D(2026, 1, 6, 10, 30), "c2", 250.5, "renewal")]
+
+
+def test_import_file_parquet_with_other_columns_is_refused(con, tmp_path):
+    path = _parquet(tmp_path, "x.parquet", {"Дата": ["01.01.2026"], "Сумма": ["5"]})
+
+    result = import_file(con, path, file_name="x.parquet")
+
+    assert result.status == "rejected"
+    assert result.rejects[0].reason == ("A Parquet file must have the dashboard's own column names (see the README); "
+                                        "this one has: Дата, Сумма.")

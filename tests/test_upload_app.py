@@ -137,3 +137,25 @@ def test_renamed_gzip_refused_in_russian_and_nothing_imported(empty_app):
         "upload.file_problem", "ru", file=plain("gzip_renamed.csv"), reason=i18n.t("upload.reason.gzip", "ru"))]
     assert "import_button" not in [b.key for b in at.button]
     assert [i.value for i in at.info] == [i18n.t("upload.log.empty", "ru")]
+
+
+def test_parquet_export_imported_through_the_page(empty_app, tmp_path):
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "week.parquet"
+    pq.write_table(pa.table({"paid_at": [dt.datetime(2026, 3, 2), dt.datetime(2026, 3, 9)],
+                             "client_id": ["c1", "c2"], "amount": [100.0, 250.0]}), path)
+    at = upload(empty_app("upload"), ("week.parquet", path.read_bytes()))
+
+    assert at.caption[1].value == i18n.t(
+        "upload.read_as", "en", kind="Parquet", encoding="—", delimiter=i18n.t("upload.delimiter.parquet", "en"),
+        records="2 rows", columns="3")
+    at.button(key="import_button").click().run()
+    assert [s.value for s in at.success] == [i18n.t(
+        "upload.committed", "en", file=plain("week.parquet"), table=i18n.t("table.payments", "en"),
+        read=2, inserted=2, duplicate=0, rejected=0)]
+    at.switch_page("pages/overview.py").run()
+    assert revenue_shown(at) == i18n.fmt_money(350, "en", "RUB")

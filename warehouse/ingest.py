@@ -499,15 +499,25 @@ class Chunk:
     rows_skipped: int = 0
 
 
-def _batch_chunk(spec: TableSpec, batch: _Batch) -> Chunk:
-    """A whole canonical batch → one Chunk."""
-    typed = _type_batch(spec, batch.raw)
-    rejects = _reject_frame(typed, batch.raw, batch.lines, batch.structural)
-    bad = np.zeros(len(batch.raw), dtype=bool)
+def frame_chunk(spec: TableSpec, raw: pd.DataFrame, lines: np.ndarray, structural: list[Reject] = (),
+                records: int | None = None) -> Chunk:
+    """Rows in canonical columns (text, or already typed: a Parquet batch) with their file lines
+    → one Chunk, typed and checked by the canonical rules."""
+    raw = raw.reset_index(drop=True)
+    raw.columns = [_normalise(c) for c in raw.columns]
+    typed = _type_batch(spec, raw)
+    rejects = _reject_frame(typed, raw, lines, list(structural))
+    bad = np.zeros(len(raw), dtype=bool)
     for positions, _column, _reason in typed.problems:
         bad[positions] = True
-    good = _arrow_frame(spec, typed, ~bad, np.arange(len(batch.raw)))
-    return Chunk(good, rejects, batch.records, int(bad.sum()) + len(batch.structural))
+    good = _arrow_frame(spec, typed, ~bad, np.arange(len(raw)))
+    records = len(raw) + len(structural) if records is None else records
+    return Chunk(good, rejects, records, int(bad.sum()) + len(structural))
+
+
+def _batch_chunk(spec: TableSpec, batch: _Batch) -> Chunk:
+    """A whole canonical batch → one Chunk."""
+    return frame_chunk(spec, batch.raw, batch.lines, batch.structural, batch.records)
 
 
 def _import_batch(con, spec: TableSpec, batch: _Batch, *, imported_by: str | None,

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import logging
 from dataclasses import dataclass
@@ -143,8 +144,31 @@ def file_sha256(source: Source) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
+def _parquet(source: Source):
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(io.BytesIO(source) if isinstance(source, bytes) else source)
+
+
+def _parquet_first_rows(source: Source, rows: int) -> readers.RawTable:
+    """Column names and the first rows of a Parquet file (as text, for the preview);
+    records = the row count in its footer."""
+    try:
+        parquet = _parquet(source)
+        batch = next(parquet.iter_batches(batch_size=rows), None)
+    except Exception as error:  # pyarrow raises its own family
+        raise readers.UnreadableFile("parquet", f"The Parquet file cannot be read ({error}).") from None
+    headers = list(parquet.schema_arrow.names)
+    frame = batch.to_pandas() if batch is not None else pd.DataFrame(columns=headers)
+    frame = frame.astype("object").where(frame.notna(), "").astype("str")
+    frame.index = pd.RangeIndex(2, len(frame) + 2, name="line")
+    return readers.RawTable(headers, frame, None, None, "parquet", parquet.metadata.num_rows)
+
+
 def _first_rows(source: Source, kind: str, rows: int) -> readers.RawTable:
-    """The header and first ``rows`` records (csv), or the whole sheet (xlsx/html)."""
+    """The header and first ``rows`` records (csv, parquet), or the whole sheet (xlsx/html)."""
+    if kind == "parquet":
+        return _parquet_first_rows(source, rows)
     if kind != "csv":
         return readers.read_table(_data(source), file_name="")
     with contextlib.closing(readers.iter_chunks(source, chunk_rows=rows)) as chunks:
@@ -152,8 +176,9 @@ def _first_rows(source: Source, kind: str, rows: int) -> readers.RawTable:
 
 
 def _canonical_table(raw: readers.RawTable) -> str | None:
-    """The table whose columns the header is exactly (UTF-8, comma-separated), else None."""
-    if raw.kind != "csv" or raw.delimiter != "," or raw.encoding not in ("utf-8", "utf-8-sig"):
+    """The table whose columns the header is exactly (a Parquet file, or UTF-8 comma CSV), else None."""
+    plain_csv = raw.kind == "csv" and raw.delimiter == "," and raw.encoding in ("utf-8", "utf-8-sig")
+    if not (plain_csv or raw.kind == "parquet"):
         return None
     table = ingest.detect_table(raw.headers)
     if table is None or ingest.header_problem(TABLES[table], raw.headers) is not None:
@@ -169,6 +194,9 @@ def plan_file(con, source: Source, *, file_name: str, table: str | None = None,
     kind = readers.sniff_kind(_prefix(source))
     raw = _first_rows(source, kind, SAMPLE_ROWS)
     records = readers.count_records(source) if kind == "csv" else raw.records_count
+    if kind == "parquet" and (_canonical_table(raw) is None or preset is not None):
+        raise readers.UnreadableFile("parquet", "A Parquet file must have the dashboard's own column names "
+                                                f"(see the README); this one has: {', '.join(raw.headers)[:200]}.")
     chosen, found = None, None
     if isinstance(preset, str):
         chosen = preset_named(con, preset)
@@ -299,6 +327,9 @@ def import_file(con, source: Source, *, file_name: str, mapping_used: Mapping | 
     except ValueError as problem:
         return _file_problem(file_name, table, 0, str(problem))
     chosen = mapping_used or plan.mapping
+    if chosen is None and plan.kind == "parquet":
+        return _import_parquet(con, source, plan, sha256=sha256, imported_by=imported_by,
+                               accept_partial=accept_partial, progress=progress, chunk_rows=chunk_rows)
     if chosen is None:  # canonical: the fast, tested path
         return ingest.import_csv(con, _data(source), file_name=file_name, table=plan.canonical,
                                  imported_by=imported_by, accept_partial=accept_partial)
@@ -322,3 +353,23 @@ def import_file(con, source: Source, *, file_name: str, mapping_used: Mapping | 
     except ingest.ReconciliationError:
         log.exception("counts of %s do not reconcile", file_name)
         return _file_problem(file_name, chosen.table, plan.records, ingest.COUNTS_DIFFER)
+
+
+def _import_parquet(con, source: Source, plan: FilePlan, *, sha256: str, imported_by: str | None,
+                    accept_partial: bool, progress, chunk_rows: int) -> ImportResult:
+    """A canonical Parquet file, batch by batch (typed columns are taken as they are; the
+    canonical checks still apply) → one transaction."""
+    spec = TABLES[plan.canonical]
+    if plan.records == 0:
+        return _file_problem(plan.file_name, spec.name, 0, ingest.NO_ROWS)
+
+    def chunks():
+        first = 2
+        for batch in _parquet(source).iter_batches(batch_size=chunk_rows):
+            frame = batch.to_pandas()
+            yield ingest.frame_chunk(spec, frame, np.arange(first, first + len(frame), dtype=np.int64))
+            first += len(frame)
+
+    return ingest.import_chunks(con, spec, chunks(), file_name=plan.file_name, sha256=sha256, records=plan.records,
+                                imported_by=imported_by, accept_partial=accept_partial, preset=None,
+                                progress=progress)

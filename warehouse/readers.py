@@ -84,13 +84,15 @@ def _is_xlsx(data: bytes) -> bool:
 
 
 def sniff_kind(data: bytes) -> str:
-    """A file's bytes (or its first 64 KiB) → 'csv' | 'xlsx' | 'html', or UnreadableFile (code
+    """A file's bytes (or its first 64 KiB) → 'csv' | 'xlsx' | 'html' | 'parquet', or UnreadableFile (code
     'empty', 'gzip', 'zip' or 'binary') for anything else."""
     head = data[:SAMPLE_BYTES]
     if not head.strip() and not data[SAMPLE_BYTES:].strip():
         raise UnreadableFile("empty", "The file is empty.")
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "csv"
+    if head.startswith(b"PAR1"):
+        return "parquet"
     if head.startswith(b"\x1f\x8b"):
         raise UnreadableFile("gzip", "This is a gzip-compressed file, not a table. Unpack it and upload the CSV inside.")
     if head.startswith(b"PK"):
