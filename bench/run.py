@@ -220,11 +220,17 @@ def bench_export(n: int, seed: int, repeat: int) -> dict:
     }
 
 
-def bench_report(n: int, seed: int, repeat: int) -> dict:
+def bench_database(n: int, seed: int) -> Path:
+    """bench/out/<N>/bench.duckdb: the demo at N interactions imported through the app's path."""
     files = {k: str(v) for k, v in generate(n, seed).items()}
     db = _csv_dir(n) / "bench.duckdb"
     if not db.exists():
         _in_child(_import_ours, str(db), files)
+    return db
+
+
+def bench_report(n: int, seed: int, repeat: int) -> dict:
+    db = bench_database(n, seed)
     seconds, peak = _median_runs(repeat, _report, str(db), "2025-11-24", "2026-11-22", "month")
     return {"report_s": round(seconds, 2), "report_peak_rss_mb": round(peak)}
 

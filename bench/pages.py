@@ -1,0 +1,104 @@
+"""Page compute timing: every page's loaders (the functions the page calls, with the filters a
+fresh visit has), uncached (every Streamlit cache cleared before each run) and cached (the same
+call again), on a bench database of N interactions.
+
+    python -m bench.pages --interactions 1000000 --repeat 5
+
+Prints JSON: per page the median seconds of ``repeat`` runs after one warm-up, uncached and
+cached, and the process's peak RSS. The database is bench/out/<N>/bench.duckdb (built by
+``python -m bench report`` / ``all`` through the app's import path when missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+# page → [(loader, extra arguments after (filters, version))]; "settings", "manager", "client"
+# are filled in at run time.
+PAGES = {
+    "overview": [("load_kpis", ("settings",)), ("load_kpi_trend", ("settings",)),
+                 ("load_revenue_by_period", ("settings",))],
+    "retention": [("load_retention", ("logo",)), ("load_nrr_grr", ())],
+    "ltv": [("load_ltv_curves", ("margin", "settings")), ("load_ltv_distribution", ("margin", "settings")),
+            ("load_top_clients", ("margin", "settings"))],
+    "nps": [("load_nps", ())],
+    "managers": [("load_scorecard", ()), ("load_growth_index", ()), ("load_manager_clients", ("manager",))],
+    "service": [("load_service", ("settings",))],
+    "clients": [("load_concentration", ()), ("load_at_risk", ("settings",)), ("load_client_list", ()),
+                ("load_client_detail", ("client",))],
+}
+
+
+def _context(db: Path):
+    """(filters, version, settings, a manager, a client) as a fresh visit of the app would have."""
+    import datetime as dt
+
+    import app_state
+
+    os.environ["DASHBOARD_DB"] = str(db)
+    settings = app_state.get_settings()
+    version = app_state.data_version()
+    options = app_state.load_options(version)
+    start, last = app_state.default_range(options)
+    filters = app_state.Filters(start, last + dt.timedelta(days=1), "month", currency=settings.currency)
+    with app_state.cursor() as cur:
+        (manager,), = cur.execute("SELECT manager FROM clients WHERE manager IS NOT NULL LIMIT 1").fetchall()
+        (client,), = cur.execute("SELECT client_id FROM payments ORDER BY paid_at DESC LIMIT 1").fetchall()
+    return filters, version, {"settings": settings, "manager": manager, "client": client}
+
+
+def run_page(page: str, filters, version, values: dict) -> None:
+    import app_state
+
+    for loader, extra in PAGES[page]:
+        args = [values.get(a, a) for a in extra]
+        getattr(app_state, loader)(filters, version, *args)
+
+
+def measure(db: Path, repeat: int) -> dict:
+    import streamlit as st
+
+    filters, version, values = _context(db)
+    out = {}
+    for page in PAGES:
+        st.cache_data.clear()
+        run_page(page, filters, version, values)  # warm-up (DuckDB, Ibis compile caches)
+        uncached, cached = [], []
+        for _ in range(repeat):
+            st.cache_data.clear()
+            t0 = time.perf_counter()
+            run_page(page, filters, version, values)
+            uncached.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            run_page(page, filters, version, values)
+            cached.append(time.perf_counter() - t0)
+        out[page] = {"uncached_s": round(statistics.median(uncached), 3),
+                     "cached_s": round(statistics.median(cached), 4)}
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.pages")
+    parser.add_argument("--interactions", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from bench import run
+
+    db = run.bench_database(args.interactions, args.seed)
+    result = {"interactions": args.interactions, "repeat": args.repeat, "pages": measure(db, args.repeat)}
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
