@@ -73,7 +73,7 @@ def test_generate_other_seed_gives_other_rows(small):
 
 def test_generate_columns_and_dtypes_match_schema(small):
     schema = _schema_columns()
-    assert set(small) == set(demo.TABLE_ORDER) == set(schema) - {"imports", "rejects", "presets", "audit_log", "user_prefs"}
+    assert set(small) == set(demo.TABLE_ORDER) == set(schema) - {"imports", "rejects", "presets", "audit_log", "user_prefs", "decisions"}
     for name, columns in schema.items():
         if name not in small:
             continue

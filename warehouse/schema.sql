@@ -122,3 +122,23 @@ CREATE TABLE IF NOT EXISTS user_prefs (
     lang       VARCHAR,
     updated_at TIMESTAMP NOT NULL
 );
+-- Decisions taken in the weekly meeting (issue 4): against a client, a manager or a metric, with
+-- an owner and a due date; ``baseline_value`` is the related metric's value when decided, so the
+-- next meeting can show what it did since.
+CREATE SEQUENCE IF NOT EXISTS decision_id_seq START 1;
+CREATE TABLE IF NOT EXISTS decisions (
+    decision_id    BIGINT PRIMARY KEY DEFAULT nextval('decision_id_seq'),
+    week           VARCHAR NOT NULL,          -- ISO week of the meeting, e.g. 2026-W47
+    subject_kind   VARCHAR NOT NULL,          -- 'client' | 'manager' | 'metric'
+    subject        VARCHAR NOT NULL,          -- client_id, manager name or metric name
+    metric         VARCHAR,                   -- the registry metric that tells whether it worked
+    baseline_value DOUBLE,
+    owner          VARCHAR NOT NULL,
+    due_on         DATE,
+    body           VARCHAR NOT NULL,
+    status         VARCHAR NOT NULL DEFAULT 'open',  -- 'open' | 'done' | 'dropped'
+    created_by     VARCHAR,
+    created_at     TIMESTAMP NOT NULL,
+    closed_by      VARCHAR,
+    closed_at      TIMESTAMP
+);
