@@ -30,6 +30,15 @@ GRAINS = ("month", "week")
 FILTER_KEYS = ("filter_start", "filter_end", "filter_grain", "filter_team", "filter_manager", "filter_segment")
 
 
+def cached(**options):
+    """``st.cache_data(**options)`` for a loader — or no cache at all when the process runs with
+    ``DASHBOARD_NO_CACHE=1`` (the load harness's uncached baseline). Read when the module is
+    loaded, like Streamlit's own config."""
+    if os.environ.get("DASHBOARD_NO_CACHE") == "1":
+        return lambda loader: loader
+    return st.cache_data(**options)
+
+
 # ---------------------------------------------------------------- settings and filters
 
 @dataclass(frozen=True)
@@ -214,7 +223,7 @@ def _in_window(table, column: str, filters: Filters):
 
 # ---------------------------------------------------------------- sidebar state
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cached(show_spinner=False, max_entries=64)
 def load_options(version: DataVersion, granted: tuple[str, ...] | None = None) -> DataOptions:
     """Date bounds of the payments and the distinct teams, managers, segments — of the
     ``granted`` teams only when the user is limited to some (their scope, as every loader's)."""
@@ -529,7 +538,7 @@ def _clean(value):
     return float(value)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_kpis(filters: Filters, version: DataVersion, settings: Settings) -> pd.DataFrame:
     """One row per KPI: metric, value, previous_value (the window of the same length before)."""
     with scoped_tables(filters, version) as (backend, tables):
@@ -544,7 +553,7 @@ def load_kpis(filters: Filters, version: DataVersion, settings: Settings) -> pd.
     return frame
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_kpi_trend(filters: Filters, version: DataVersion, settings: Settings) -> pd.DataFrame:
     """One row per period of the window: every KPI that has a per-period value."""
     from metrics import churn, nps, service
@@ -567,7 +576,7 @@ def load_kpi_trend(filters: Filters, version: DataVersion, settings: Settings) -
     return trend.sort_values("period").reset_index(drop=True)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_revenue_by_period(filters: Filters, version: DataVersion,
                            settings: Settings) -> pd.DataFrame:
     """One row per period: period, revenue_amount, margin_amount, active_clients_count."""
@@ -576,7 +585,7 @@ def load_revenue_by_period(filters: Filters, version: DataVersion,
                                                by=("period",)))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_retention(filters: Filters, version: DataVersion, kind: str) -> pd.DataFrame:
     """One row per (cohort, k) for cohorts starting in the window (history before it counts)."""
     from metrics import retention
@@ -589,7 +598,7 @@ def load_retention(filters: Filters, version: DataVersion, kind: str) -> pd.Data
         return backend.execute(expr)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_nrr_grr(filters: Filters, version: DataVersion) -> pd.DataFrame:
     """One row: base/current revenue, nrr, grr for the last month (or 4 weeks) of the window."""
     from metrics import retention
@@ -600,7 +609,7 @@ def load_nrr_grr(filters: Filters, version: DataVersion) -> pd.DataFrame:
                                                  length=NRR_LENGTH[filters.grain]))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_ltv_curves(filters: Filters, version: DataVersion, measure: str,
                     settings: Settings) -> pd.DataFrame:
     """One row per (cohort, k): cumulative LTV per cohort client, cohorts in the window."""
@@ -626,7 +635,7 @@ def _client_ltv(tables: dict, filters: Filters, settings: Settings):
     return values.left_join(names, "client_id").drop("client_id_right")
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_ltv_distribution(filters: Filters, version: DataVersion, measure: str,
                           settings: Settings) -> pd.DataFrame:
     """Clients active in the window → histogram bins of their LTV (``measure`` amount)."""
@@ -661,7 +670,7 @@ def _nice_step(raw: float) -> float:
     return next(m * power for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * power >= raw)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_top_clients(filters: Filters, version: DataVersion, measure: str, settings: Settings,
                      limit: int = 20) -> pd.DataFrame:
     """The ``limit`` clients with the largest lifetime ``measure`` among those active in the window."""
@@ -671,7 +680,7 @@ def load_top_clients(filters: Filters, version: DataVersion, measure: str, setti
         return backend.execute(values.order_by(ibis.desc(column)).limit(limit))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_nps(filters: Filters, version: DataVersion) -> dict[str, pd.DataFrame]:
     """NPS frames: summary (one row), trend (per period), by_manager, detractor comments."""
     from metrics import nps
@@ -710,7 +719,7 @@ def _in_manager_scope(frame: pd.DataFrame, filters: Filters, staff: pd.DataFrame
     return frame[frame["manager"].isin(keep)].reset_index(drop=True)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_scorecard(filters: Filters, version: DataVersion) -> dict:
     """Scorecard rows of the selected managers (metrics.managers, by revenue) and the medians
     over *all* managers that split the balance quadrant: {"rows", "nps_median",
@@ -731,7 +740,7 @@ def load_scorecard(filters: Filters, version: DataVersion) -> dict:
     }
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_growth_index(filters: Filters, version: DataVersion) -> pd.DataFrame:
     """One row per selected manager: base, current and expected revenue, growth_index (the
     company's pace per client-size tier comes from all clients in the segment scope)."""
@@ -748,7 +757,7 @@ def load_growth_index(filters: Filters, version: DataVersion) -> pd.DataFrame:
     return _in_manager_scope(everyone, filters, staff)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_manager_clients(filters: Filters, version: DataVersion, manager: str) -> pd.DataFrame:
     """The manager's clients (clients.manager, else most interactions) with window revenue."""
     from metrics import managers
@@ -770,7 +779,7 @@ def load_manager_clients(filters: Filters, version: DataVersion, manager: str) -
         return backend.execute(expr)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_service(filters: Filters, version: DataVersion, settings: Settings) -> dict[str, pd.DataFrame]:
     """Service frames: totals, by_channel, by_manager, weekday_hour, two minute histograms."""
     from metrics import distribution, service
@@ -796,7 +805,7 @@ def load_service(filters: Filters, version: DataVersion, settings: Settings) -> 
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_concentration(filters: Filters, version: DataVersion) -> dict[str, pd.DataFrame]:
     """Lorenz curve points and the one-row concentration summary (gini, top-20 % share)."""
     from metrics import concentration
@@ -818,7 +827,7 @@ def risk_settings(settings: Settings):
     return risk.RiskSettings(**{k: v for k, v in wanted.items() if k in names})
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_at_risk(filters: Filters, version: DataVersion, settings: Settings) -> pd.DataFrame:
     """One row per at-risk client as of the window's end, largest revenue at risk first."""
     from metrics import risk
@@ -835,7 +844,7 @@ def load_at_risk(filters: Filters, version: DataVersion, settings: Settings) -> 
     return at_risk
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_client_list(filters: Filters, version: DataVersion) -> pd.DataFrame:
     """client_id, client_name of the clients in scope, by name."""
     with scoped_tables(filters, version) as (backend, tables):
@@ -843,7 +852,7 @@ def load_client_list(filters: Filters, version: DataVersion) -> pd.DataFrame:
                                .order_by(["client_name", "client_id"]))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@cached(show_spinner=False, max_entries=256)
 def load_client_detail(filters: Filters, version: DataVersion, client_id: str) -> dict[str, pd.DataFrame]:
     """One client's payments, interactions and NPS answers in the window, newest first."""
     with scoped_tables(filters, version) as (backend, tables):
