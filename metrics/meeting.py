@@ -238,3 +238,50 @@ def nps_change_split(
         score_effect=ibis.ifelse(both_answered, totals.score_effect, ibis.null("float64")),
         mix_effect=ibis.ifelse(both_answered, totals.mix_effect, ibis.null("float64")),
     )
+
+
+# --------------------------------------------------------------------------- the week's KPIs
+
+def client_flow(payments: ir.Table, clients: ir.Table, *, start, end, churn_after_days: int = 90) -> ir.Table:
+    """payments: one row per payment, clients: one row per client → one row for [start, end):
+
+    - new_clients_count: clients whose first positive payment ever falls in the window;
+    - churned_clients_count: clients whose churn date (recorded ``churned_at``, else the last
+      positive payment + ``churn_after_days``; :func:`metrics.churn.client_churn_dates`) falls
+      in the window.
+    """
+    from metrics._time import ts_literal
+    from metrics.churn import client_churn_dates
+
+    lo, hi = ts_literal(start), ts_literal(end)
+    positive = payments.filter(payments.amount > 0)
+    first = positive.group_by("client_id").aggregate(first_paid_at=positive.paid_at.min())
+    new = first.filter((first.first_paid_at >= lo) & (first.first_paid_at < hi))
+    churned = client_churn_dates(payments, clients, as_of=end, churn_after_days=churn_after_days)
+    lost = churned.filter(churned.churn_at.notnull() & (churned.churn_at >= lo) & (churned.churn_at < hi))
+    new_count = new.aggregate(new_clients_count=new.count())
+    lost_count = lost.aggregate(churned_clients_count=lost.count())
+    return new_count.cross_join(lost_count)
+
+
+MEETING_KPIS = ("revenue_amount", "margin_amount", "active_clients_count", "new_clients_count",
+                "churned_clients_count", "nps", "complaints_count", "first_response_median_min",
+                "missed_call_rate")
+
+
+def week_comparison(this_week: dict, last_week: dict, four_weeks: list[dict],
+                    names: tuple[str, ...] = MEETING_KPIS) -> list[dict]:
+    """KPI values of this week, last week and each of the 4 weeks before this one → one dict per
+    KPI: name, value, last_week, change (value − last_week), avg_4w (mean of the weeks that
+    have a value), change_vs_avg. Missing values (None) stay None and make their changes None."""
+    def diff(a, b):
+        return None if a is None or b is None else a - b
+
+    rows = []
+    for name in names:
+        value, previous = this_week.get(name), last_week.get(name)
+        known = [week[name] for week in four_weeks if week.get(name) is not None]
+        average = sum(known) / len(known) if known else None
+        rows.append({"name": name, "value": value, "last_week": previous, "change": diff(value, previous),
+                     "avg_4w": average, "change_vs_avg": diff(value, average)})
+    return rows

@@ -72,6 +72,9 @@ METRICS: tuple[Metric, ...] = (
     Metric("nps_change", "score", "{:+.1f}", True, "meeting"),
     Metric("nps_score_effect", "score", "{:+.1f}", True, "meeting"),
     Metric("nps_mix_effect", "score", "{:+.1f}", None, "meeting"),
+    Metric("new_clients_count", "count", _COUNT, True, "meeting"),
+    Metric("churned_clients_count", "count", _COUNT, False, "meeting"),
+    Metric("complaints_count", "count", _COUNT, False, "meeting"),
 )
 
 _BY_NAME = {metric.name: metric for metric in METRICS}

@@ -393,3 +393,48 @@ def test_property_nps_split_matches_oracle(duck, rows, segments, by_client):
     assert got == pytest.approx((prev_nps, cur_nps, score, mix), abs=1e-9)
     assert row.score_effect + row.mix_effect == pytest.approx(row.nps_change, abs=1e-9)
     assert -200.0 <= row.nps_change <= 200.0
+
+
+# ------------------------------------------------------------------ the week's KPIs
+# Week [23 Nov, 30 Nov). n1: first payment in the week (new). n2: first payment before, pays again
+# (not new). n3: a refund only in the week (no positive payment: not new). g1: last payment on
+# 24 Aug → inferred churn 22 Nov (the day before: not this week). g2: last payment 25 Aug → churns
+# 23 Nov (this week). g3: recorded churned_at 29 Nov (this week). g4: recorded 30 Nov (next week).
+FLOW_PAYMENTS = pd.DataFrame({
+    "payment_id": [f"f{i}" for i in range(1, 9)],
+    "paid_at": pd.to_datetime(["2026-11-24", "2026-10-01", "2026-11-25", "2026-11-26", "2026-08-24",
+                               "2026-08-25", "2026-11-02", "2026-11-03"]),
+    "client_id": ["n1", "n2", "n2", "n3", "g1", "g2", "g3", "g4"],
+    "amount": [100.0, 50.0, 60.0, -10.0, 5.0, 5.0, 5.0, 5.0],
+})
+FLOW_CLIENTS = pd.DataFrame({
+    "client_id": ["n1", "n2", "n3", "g1", "g2", "g3", "g4"],
+    "churned_at": pd.to_datetime([None, None, None, None, None, "2026-11-29 10:00", "2026-11-30"], format="ISO8601"),
+})
+
+
+def test_client_flow_counts_new_and_lost_clients_of_the_week(backend):
+    from metrics.meeting import client_flow
+
+    payments = backend.table(_nullable(FLOW_PAYMENTS))
+    clients = backend.table(_nullable(FLOW_CLIENTS))
+    row = backend.execute(client_flow(payments, clients, start=CUR.start, end=CUR.end)).iloc[0]
+    assert (int(row.new_clients_count), int(row.churned_clients_count)) == (1, 2)  # n1; g2 and g3
+
+
+def test_week_comparison_by_hand():
+    from metrics.meeting import week_comparison
+
+    rows = week_comparison({"revenue_amount": 120.0, "nps": 40.0, "complaints_count": 3},
+                           {"revenue_amount": 100.0, "nps": None, "complaints_count": 5},
+                           [{"revenue_amount": 100.0, "nps": 30.0}, {"revenue_amount": 80.0, "nps": 50.0},
+                            {"revenue_amount": 60.0}, {"revenue_amount": 40.0, "complaints_count": 2}],
+                           names=("revenue_amount", "nps", "complaints_count", "margin_amount"))
+    assert rows == [
+        {"name": "revenue_amount", "value": 120.0, "last_week": 100.0, "change": 20.0, "avg_4w": 70.0,
+         "change_vs_avg": 50.0},
+        {"name": "nps", "value": 40.0, "last_week": None, "change": None, "avg_4w": 40.0, "change_vs_avg": 0.0},
+        {"name": "complaints_count", "value": 3, "last_week": 5, "change": -2, "avg_4w": 2.0, "change_vs_avg": 1.0},
+        {"name": "margin_amount", "value": None, "last_week": None, "change": None, "avg_4w": None,
+         "change_vs_avg": None},
+    ]

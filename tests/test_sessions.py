@@ -70,3 +70,29 @@ def test_concurrent_sessions_importing_give_exact_counts(tmp_path, monkeypatch, 
     at.switch_page("pages/upload.py").run()
     log = next(df.value for df in at.dataframe if "Added" in df.value.columns)
     assert sorted(log["Added"].tolist()) == [10] * 8
+
+
+def test_a_page_whose_query_runs_too_long_says_so_in_the_users_language(monkeypatch, tmp_path, legacy_pages_off):
+    import dataclasses
+
+    import i18n
+    from warehouse import demo
+
+    path = tmp_path / "slow.duckdb"
+    demo.build_demo_db(path, interactions=3000, seed=7)
+    monkeypatch.setenv("DASHBOARD_DB", str(path))
+    settings = dataclasses.replace(app_state.get_settings(), query_timeout_s=1)
+    monkeypatch.setattr(app_state, "get_settings", lambda: settings)
+
+    def slow_kpis(filters, version, settings):
+        with app_state.scoped_tables(filters, version) as (backend, tables):
+            backend.raw_sql(SLOW).fetchall()
+
+    monkeypatch.setattr(app_state, "load_kpis", slow_kpis)
+    at = AppTest.from_file(ENTRY, default_timeout=120)
+    at.query_params["lang"] = "ru"
+    started = time.monotonic()
+    at.run()
+
+    assert time.monotonic() - started < 30
+    assert [e.value for e in at.error] == [i18n.t("app.query_timeout", "ru", seconds=1)]

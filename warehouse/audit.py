@@ -2,7 +2,7 @@
 
 Actions: ``sign_in``, ``sign_in_failed`` (wrong password or unknown user), ``sign_in_locked``
 (refused while locked), ``sign_out``, ``upload``, ``undo``, ``export``, ``backup``,
-``settings``, ``users``.
+``settings``, ``users``, ``decision`` (recorded or closed in the weekly meeting).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 
 ACTIONS = ("sign_in", "sign_in_failed", "sign_in_locked", "sign_out", "upload", "undo", "export", "backup",
-           "settings", "users")
+           "settings", "users", "decision")
 
 
 def now_utc() -> dt.datetime:
