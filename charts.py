@@ -691,3 +691,73 @@ def heatmap_weekday_hour(df: pd.DataFrame, lang: str) -> go.Figure:
     fig.update_xaxes(type="category")
     fig.update_yaxes(type="category", autorange="reversed")
     return fig
+
+
+# ---------------------------------------------------------------- the weekly meeting
+
+_BRIDGE_STEPS = ("new", "expansion", "contraction", "churned")
+
+
+def waterfall_revenue_bridge(df: pd.DataFrame, lang: str, currency: str, *, prev_label: str,
+                             cur_label: str) -> go.Figure:
+    """Company bridge (component, prev_amount, cur_amount, change_amount) → a waterfall: last
+    week's revenue, + new, + expansion, − contraction, − lost clients, = this week's revenue."""
+    title = i18n.t("chart.bridge.title", lang)
+    if _is_empty(df):
+        return empty_figure(lang, title)
+    by = df.set_index("component")
+    steps = [float(by.loc[c, "change_amount"]) if c in by.index else 0.0 for c in _BRIDGE_STEPS]
+    start, end = float(df["prev_amount"].sum()), float(df["cur_amount"].sum())
+    labels = [prev_label, *(i18n.t(f"chart.bridge.{c}", lang) for c in _BRIDGE_STEPS), cur_label]
+    values = [start, *steps, end]
+    texts = [i18n.fmt_money(start, lang, currency),
+             *(i18n.fmt_metric("revenue_change_amount", v, lang, currency) for v in steps),
+             i18n.fmt_money(end, lang, currency)]
+    fig = _figure(lang, title, None, i18n.t("chart.axis.revenue_amount", lang, currency=currency_symbol(currency, lang)))
+    fig.add_trace(go.Waterfall(
+        x=labels, y=values, measure=["absolute", *["relative"] * len(steps), "total"], text=texts,
+        textposition="outside", textfont=dict(size=BASE_FONT_PX + 2), connector=dict(line=dict(color=NEUTRAL)),
+        increasing=dict(marker=dict(color=GOOD)), decreasing=dict(marker=dict(color=BAD)),
+        totals=dict(marker=dict(color="#555555")), hovertext=[f"{l}: {t}" for l, t in zip(labels, texts)],
+        hovertemplate=_HOVER,
+    ))
+    fig.update_yaxes(tickformat=_MONEY_TICKS, rangemode="tozero")
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def bar_bridge_by_manager(df: pd.DataFrame, lang: str, currency: str) -> go.Figure:
+    """Bridge per (manager, component) → horizontal stacked bars per manager: what each
+    manager's book added (new, expansion) and lost (contraction, lost clients) this week."""
+    title = i18n.t("chart.bridge_by_manager.title", lang)
+    if _is_empty(df):
+        return empty_figure(lang, title)
+    moving = df[df["component"].isin(_BRIDGE_STEPS)]
+    order = (moving.groupby("manager", dropna=False)["change_amount"].sum().sort_values()).index.tolist()
+    names = [_name(m, lang) for m in order]
+    x_title = i18n.t("chart.axis.revenue_change", lang, currency=currency_symbol(currency, lang))
+    fig = _figure(lang, title, x_title, None)
+    colours = {"new": GOOD, "expansion": PALETTE[4], "contraction": PALETTE[1], "churned": BAD}
+    for component in _BRIDGE_STEPS:
+        part = moving[moving["component"] == component].set_index("manager")["change_amount"]
+        amounts = [float(part.get(m, 0.0)) if not i18n.is_missing(m) else float(part[part.index.isna()].sum())
+                   for m in order]
+        texts = [i18n.fmt_metric("revenue_change_amount", v, lang, currency) for v in amounts]
+        label = i18n.t(f"chart.bridge.{component}", lang)
+        fig.add_bar(y=names, x=amounts, orientation="h", name=label, marker_color=colours[component],
+                    hovertext=[f"{n} · {label}: {t}" for n, t in zip(names, texts)], hovertemplate=_HOVER)
+    fig.update_layout(barmode="relative", height=max(360, 60 + 44 * len(order)),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    fig.update_xaxes(tickformat=_MONEY_TICKS, zeroline=True, zerolinecolor="#555555")
+    fig.update_yaxes(type="category")
+    return fig
+
+
+def on_dark(fig: go.Figure, dark: bool) -> go.Figure:
+    """The figure for a dark projector slide (light text on the slide's dark background)."""
+    if dark:
+        fig.update_layout(paper_bgcolor="#101418", plot_bgcolor="#101418", font_color="#F2F2F2",
+                          title_font_color="#F2F2F2", legend_font_color="#F2F2F2")
+        fig.update_xaxes(gridcolor="#333A40", linecolor="#AAAAAA")
+        fig.update_yaxes(gridcolor="#333A40", linecolor="#AAAAAA")
+    return fig

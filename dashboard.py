@@ -17,6 +17,7 @@ log = logging.getLogger("dashboard")
 # (file, title key, icon, action the user must be allowed): every file in pages/, in menu order.
 PAGES = (
     ("pages/overview.py", "page.overview.title", ":material/dashboard:", "view"),
+    ("pages/meeting.py", "page.meeting.title", ":material/co_present:", "view"),
     ("pages/retention.py", "page.retention.title", ":material/replay:", "view"),
     ("pages/ltv.py", "page.ltv.title", ":material/savings:", "view"),
     ("pages/nps.py", "page.nps.title", ":material/sentiment_satisfied:", "view"),

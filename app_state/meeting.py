@@ -154,26 +154,32 @@ class Snapshot:
     decisions_of_week: pd.DataFrame
 
 
+def _with_decisions(snapshot: Snapshot) -> Snapshot:
+    """The snapshot with the decisions read now (the meeting's own writes always show)."""
+    from warehouse import decisions
+
+    with cursor() as cur:
+        to_check, of_week = decisions.to_check(cur, snapshot.week), decisions.of_week(cur, snapshot.week)
+    return dataclasses.replace(snapshot, decisions_to_check=to_check, decisions_of_week=of_week)
+
+
 def build_snapshot(filters: Filters, version: DataVersion, settings: Settings, week: str) -> Snapshot:
     kpis = load_week_kpis(filters, version, settings, week)
-    with cursor() as cur:
-        from warehouse import decisions
-
-        to_check, of_week = decisions.to_check(cur, week), decisions.of_week(cur, week)
-    return Snapshot(week, dt.datetime.now(), kpis["rows"], kpis["nps_ci"], load_week_changes(filters, version, week),
-                    load_week_risk(filters, version, settings, week), load_week_managers(filters, version, week),
-                    to_check, of_week)
+    numbers = Snapshot(week, dt.datetime.now(), kpis["rows"], kpis["nps_ci"],
+                       load_week_changes(filters, version, week), load_week_risk(filters, version, settings, week),
+                       load_week_managers(filters, version, week), pd.DataFrame(), pd.DataFrame())
+    return _with_decisions(numbers)
 
 
 def frozen_snapshot(filters: Filters, version: DataVersion, settings: Settings, week: str) -> Snapshot:
-    """The presentation's snapshot, taken when it started (or when the week or filters
-    changed): uploads during the meeting do not move the numbers on the screen."""
+    """The presentation's numbers, taken when it started (or when the week or filters
+    changed): uploads during the meeting do not move them. Decisions are read fresh."""
     key = (week, dataclasses.replace(filters, lang="", currency=""))
     held = st.session_state.get(SNAPSHOT_KEY)
     if held is None or held[0] != key:
         held = (key, build_snapshot(filters, version, settings, week))
         st.session_state[SNAPSHOT_KEY] = held
-    return held[1]
+    return _with_decisions(held[1])
 
 
 def refresh_snapshot() -> None:
@@ -252,3 +258,211 @@ def close_decision(decision_id: int, status: str, user: str) -> None:
 def kpi_value(snapshot: Snapshot, name: str):
     rows = snapshot.kpis[snapshot.kpis["name"] == name]
     return None if rows.empty else _clean(rows.iloc[0]["value"])
+
+
+# ---------------------------------------------------------------- widgets of the meeting page
+
+BRIDGE_STEPS = ("new", "expansion", "contraction", "churned", "flat")
+PROJECTOR_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
+[data-testid="stMainBlockContainer"] {max-width: 100%; padding: 1.2rem 2.5rem 2rem 2.5rem;}
+[data-testid="stMain"] h1 {font-size: 2.9rem;}
+[data-testid="stMetricValue"] {font-size: 2.8rem;}
+[data-testid="stMetricLabel"] p {font-size: 1.35rem;}
+[data-testid="stMetricDelta"] {font-size: 1.3rem;}
+[data-testid="stMain"] p, [data-testid="stMain"] li {font-size: 1.35rem;}
+</style>
+"""
+DARK_CSS = """
+<style>
+[data-testid="stApp"], [data-testid="stMain"] {background: #101418; color: #F2F2F2;}
+[data-testid="stMain"] h1, [data-testid="stMain"] h2, [data-testid="stMain"] p, [data-testid="stMain"] li,
+[data-testid="stMetricValue"], [data-testid="stMetricLabel"] p, [data-testid="stCaptionContainer"] {color: #F2F2F2;}
+[data-testid="stMetric"] {background: #1B2229;}
+</style>
+"""
+
+
+def presenting() -> bool:
+    return st.query_params.get("present") == "1"
+
+
+def dark() -> bool:
+    return presenting() and st.query_params.get("theme") == "dark"
+
+
+def week_choice(weeks_: list[str], default: str | None, lang: str) -> str:
+    """The meeting's week in the sidebar, kept in the URL as ``?week=2026-W47``."""
+    from_url = st.query_params.get("week")
+    if "meeting_week" not in st.session_state or st.session_state["meeting_week"] not in weeks_:
+        st.session_state["meeting_week"] = (from_url if from_url in weeks_
+                                            else default if default in weeks_ else weeks_[0])
+    week = st.sidebar.selectbox(i18n.t("meeting.week", lang), weeks_, key="meeting_week",
+                                format_func=lambda w: week_label(w, lang))
+    st.query_params["week"] = week
+    return week
+
+
+def present_button(lang: str) -> None:
+    if st.button(i18n.t("meeting.present", lang), key="present", type="primary", icon=":material/slideshow:"):
+        refresh_snapshot()
+        st.query_params["present"] = "1"
+        go_to_slide(1)
+        st.rerun()
+
+
+def presentation_bar(deck: list[Slide], week: str, lang: str) -> int:
+    """Projector styling, the slide counter and the navigation (← → keys, Esc leaves) → the
+    current slide's number."""
+    t = i18n.t
+    st.html(PROJECTOR_CSS + (DARK_CSS if dark() else ""))
+    number = slide_from_url(len(deck))
+    bar = st.columns([1.2, 1.2, 5, 1.3, 1.3, 1.2], vertical_alignment="center")
+    if bar[0].button(t("meeting.prev", lang), key="slide_prev", shortcut="Left", disabled=number == 1,
+                     icon=":material/arrow_back:"):
+        go_to_slide(number - 1)
+        st.rerun()
+    if bar[1].button(t("meeting.next", lang), key="slide_next", shortcut="Right", disabled=number == len(deck),
+                     icon=":material/arrow_forward:", type="primary"):
+        go_to_slide(number + 1)
+        st.rerun()
+    bar[2].markdown(t("meeting.counter", lang, number=number, count=len(deck), week=week_label(week, lang)))
+    if bar[3].button(t("meeting.theme.light" if dark() else "meeting.theme.dark", lang), key="slide_theme",
+                     icon=":material/contrast:"):
+        st.query_params["theme"] = "light" if dark() else "dark"
+        st.rerun()
+    if bar[4].button(t("meeting.refresh", lang), key="slide_refresh", icon=":material/refresh:",
+                     help=t("meeting.refresh.help", lang)):
+        refresh_snapshot()
+        st.rerun()
+    if bar[5].button(t("meeting.exit", lang), key="slide_exit", shortcut="Esc", icon=":material/close:"):
+        for key in ("present", "slide", "theme"):
+            st.query_params.pop(key, None)
+        refresh_snapshot()
+        st.rerun()
+    return number
+
+
+def agenda_markdown(deck: list[Slide], lang: str) -> str:
+    return "\n".join(f"{i}. {slide.title}" for i, slide in enumerate(deck, start=1))
+
+
+def vs_average_text(row, info, lang: str, currency: str) -> str:
+    """'4-week average: RUB 1,200 (+RUB 80)' for a KPI row of :func:`load_week_kpis`."""
+    if i18n.is_missing(row.avg_4w):
+        return i18n.t("meeting.avg.none", lang)
+    return i18n.t("meeting.avg", lang, value=i18n.fmt_metric(row.name, row.avg_4w, lang, currency),
+                  change=i18n.fmt_metric_change(row.name, row.change_vs_avg, lang, currency)
+                  if not i18n.is_missing(row.change_vs_avg) else i18n.MISSING)
+
+
+def nps_interval_text(snapshot: Snapshot, lang: str) -> str:
+    low, high, responses = snapshot.nps_ci
+    if i18n.is_missing(low) or not responses:
+        return i18n.t("meeting.nps_ci.none", lang)
+    return i18n.t("meeting.nps_ci", lang, low=i18n.fmt_metric("nps", low, lang, ""),
+                  high=i18n.fmt_metric("nps", high, lang, ""), n=i18n.fmt_count(responses, lang))
+
+
+def nps_split_values(snapshot: Snapshot) -> list[tuple[str, object]]:
+    split = snapshot.changes["nps_split"]
+    row = split.iloc[0].to_dict() if len(split) else {}
+    return [("nps_change", _clean(row.get("nps_change"))), ("nps_score_effect", _clean(row.get("score_effect"))),
+            ("nps_mix_effect", _clean(row.get("mix_effect")))]
+
+
+def quadrant_text(row: dict, lang: str) -> str:
+    kind = row.get("manager_type")
+    if i18n.is_missing(kind):
+        return i18n.t("meeting.quadrant.none", lang)
+    return i18n.t("meeting.quadrant", lang, type=i18n.t(f"manager_type.{kind}", lang))
+
+
+def decisions_to_check_view(snapshot: Snapshot, lang: str, currency: str) -> pd.DataFrame:
+    """The decisions to check, with the subject in words and what the related metric did since:
+    'NPS: 31 → 38 (+7)' (now = this week's value)."""
+    check = snapshot.decisions_to_check.copy()
+    if check.empty:
+        return check.assign(since=pd.Series(dtype="str"))
+    check["subject"] = [i18n.t(f"meeting.subject.{kind}", lang, subject=subject)
+                        for kind, subject in zip(check["subject_kind"], check["subject"])]
+    check["since"] = [_since_text(metric, baseline, snapshot, lang, currency)
+                      for metric, baseline in zip(check["metric"], check["baseline_value"])]
+    return check
+
+
+def _since_text(metric, baseline, snapshot: Snapshot, lang: str, currency: str) -> str:
+    if i18n.is_missing(metric):
+        return i18n.MISSING
+    now = kpi_value(snapshot, metric)
+    label = i18n.t(f"metric.{metric}.label", lang)
+    if i18n.is_missing(baseline) or i18n.is_missing(now):
+        return f"{label}: {i18n.fmt_metric(metric, now, lang, currency)}"
+    return i18n.t("meeting.since", lang, metric=label, then=i18n.fmt_metric(metric, baseline, lang, currency),
+                  now=i18n.fmt_metric(metric, now, lang, currency),
+                  change=i18n.fmt_metric_change(metric, now - baseline, lang, currency))
+
+
+def close_buttons(check: pd.DataFrame, user: str, lang: str) -> None:
+    """Done / dropped buttons for each open decision to check."""
+    for row in check[check["status"] == "open"].itertuples():
+        text, done, dropped = st.columns([6, 1, 1], vertical_alignment="center")
+        text.text(f"#{row.decision_id} · {row.subject} · {row.body}")
+        if done.button(i18n.t("meeting.decision.done", lang), key=f"decision_done_{row.decision_id}"):
+            close_decision(int(row.decision_id), "done", user)
+            st.rerun()
+        if dropped.button(i18n.t("meeting.decision.dropped", lang), key=f"decision_dropped_{row.decision_id}"):
+            close_decision(int(row.decision_id), "dropped", user)
+            st.rerun()
+
+
+def _subjects(snapshot: Snapshot, kind: str) -> dict[str, str]:
+    """{value stored: text shown} of the subjects of one kind the meeting talks about."""
+    from metrics.meeting import MEETING_KPIS
+
+    if kind == "manager":
+        return {m: m for m in snapshot.managers["manager"].dropna()}
+    if kind == "metric":
+        return {name: name for name in MEETING_KPIS}
+    frames = [snapshot.risk[["client_id", "client_name"]] if not snapshot.risk.empty else None,
+              snapshot.changes["clients"][["client_id", "client_name"]]]
+    clients = pd.concat([f for f in frames if f is not None]).drop_duplicates("client_id")
+    return {cid: (name if not i18n.is_missing(name) else cid) for cid, name in zip(clients["client_id"],
+                                                                                 clients["client_name"])}
+
+
+def decision_form(snapshot: Snapshot, user: str, lang: str) -> None:
+    """Record a decision: about a client, a manager or a metric; owner, due date, text, and
+    the metric that will tell next week whether it worked (its value now is kept)."""
+    from metrics.meeting import MEETING_KPIS
+
+    t = i18n.t
+    st.subheader(t("meeting.decision.new", lang))
+    kind = st.segmented_control(t("meeting.decision.kind", lang), ["client", "manager", "metric"], default="client",
+                                key="decision_kind", format_func=lambda k: t(f"meeting.kind.{k}", lang)) or "client"
+    subjects = _subjects(snapshot, kind)
+    label = (lambda v: t(f"metric.{v}.label", lang)) if kind == "metric" else subjects.get
+    subject = st.selectbox(t("meeting.decision.subject", lang), list(subjects), key=f"decision_subject_{kind}",
+                           format_func=label, index=None, placeholder=t("meeting.decision.pick", lang))
+    left, right = st.columns(2)
+    owner = left.text_input(t("meeting.decision.owner", lang), key="decision_owner")
+    due = right.date_input(t("meeting.decision.due", lang), value=None, key="decision_due",
+                           format="DD.MM.YYYY" if lang == "ru" else "YYYY-MM-DD")
+    body = st.text_area(t("meeting.decision.body", lang), key="decision_body", height=90)
+    metrics_ = [None, *MEETING_KPIS]
+    metric = st.selectbox(t("meeting.decision.metric", lang), metrics_, key=f"decision_metric_{kind}_{subject}",
+                          index=metrics_.index(subject) if kind == "metric" and subject in metrics_ else 0,
+                          format_func=lambda m: t("meeting.decision.no_metric", lang) if m is None
+                          else t(f"metric.{m}.label", lang))
+    if st.button(t("meeting.decision.record", lang), key="decision_record", type="primary"):
+        if not (subject and owner.strip() and body.strip()):
+            st.error(t("meeting.decision.incomplete", lang))
+            return
+        decision_id = record_decision(snapshot.week, user, subject_kind=kind, subject=subject, owner=owner,
+                                      body=body, due_on=due, metric=metric,
+                                      baseline_value=kpi_value(snapshot, metric) if metric else None)
+        for key in ("decision_owner", "decision_body", "decision_due"):
+            st.session_state.pop(key, None)
+        st.toast(t("meeting.decision.recorded", lang, id=decision_id))
+        st.rerun()

@@ -1,0 +1,161 @@
+"""AppTest of the weekly meeting: the default week, the week's KPIs and deltas against SQL, the
+bridge drill-down, presentation navigation by URL and buttons, the frozen snapshot, decisions
+recorded in one meeting and checked in the next."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import i18n
+from tests.conftest import ENTRY
+from tests.test_app import demo_db  # noqa: F401 (fixture)
+from warehouse.connection import connect
+from warehouse.decisions import week_of, week_start
+
+
+@pytest.fixture
+def db(tmp_path, demo_db):  # noqa: F811
+    path = tmp_path / "meeting.duckdb"
+    shutil.copy(demo_db["path"], path)
+    return path
+
+
+@pytest.fixture
+def meeting(monkeypatch, db, legacy_pages_off):
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+
+    def open_meeting(lang: str = "en", **params) -> AppTest:
+        at = AppTest.from_file(ENTRY, default_timeout=120)
+        at.query_params["lang"] = lang
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        at.switch_page("pages/meeting.py").run()
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]
+        return at
+
+    return open_meeting
+
+
+def sql(db, query: str, params=None):
+    con = connect(db)
+    try:
+        return con.execute(query, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def last_complete_week(db) -> str:
+    (last,), = sql(db, "SELECT max(paid_at)::DATE FROM payments")
+    return week_of(last - dt.timedelta(days=(last.weekday() + 1) % 7))
+
+
+def week_revenue(db, week: str, back: int = 0) -> float:
+    monday = week_start(week) - dt.timedelta(days=7 * back)
+    (value,), = sql(db, "SELECT coalesce(sum(amount), 0) FROM payments WHERE paid_at >= ? AND paid_at < ?",
+                    [monday, monday + dt.timedelta(days=7)])
+    return value
+
+
+def metric_value(at: AppTest, name: str, lang: str = "en"):
+    return next(m for m in at.metric if m.label == i18n.t(f"metric.{name}.label", lang))
+
+
+def test_default_week_is_the_last_complete_one_and_revenue_matches_sql(meeting, db):
+    at = meeting()
+    week = last_complete_week(db)
+    assert at.sidebar.selectbox(key="meeting_week").value == week
+    assert at.query_params["week"] == [week] or at.query_params["week"] == week
+    revenue = metric_value(at, "revenue_amount")
+    this, last = week_revenue(db, week), week_revenue(db, week, 1)
+    assert revenue.value == i18n.fmt_money(this, "en", "RUB")
+    assert revenue.delta == i18n.fmt_metric_change("revenue_amount", this - last, "en", "RUB")
+
+
+def test_week_from_the_url_and_russian(meeting, db):
+    week = week_of(week_start(last_complete_week(db)) - dt.timedelta(days=14))
+    at = meeting("ru", week=week)
+    assert at.sidebar.selectbox(key="meeting_week").value == week
+    assert metric_value(at, "revenue_amount", "ru").value == i18n.fmt_money(week_revenue(db, week), "ru", "RUB")
+    assert at.title[0].value == i18n.t("page.meeting.title", "ru")
+
+
+def test_drill_down_lists_the_new_clients_of_the_bridge(meeting, db):
+    at = meeting()
+    week = last_complete_week(db)
+    monday = week_start(week)
+    new = {name for (name,) in sql(db, """
+        WITH w AS (SELECT client_id,
+                          sum(amount) FILTER (WHERE paid_at >= $cur AND paid_at < $end) AS cur,
+                          sum(amount) FILTER (WHERE paid_at >= $prev AND paid_at < $cur) AS prev
+                   FROM payments GROUP BY client_id)
+        SELECT c.client_name FROM w JOIN clients c USING (client_id)
+        WHERE coalesce(prev, 0) <= 0 AND coalesce(cur, 0) > 0""",
+        {"prev": monday - dt.timedelta(days=7), "cur": monday, "end": monday + dt.timedelta(days=7)})}
+    at.selectbox(key="drill_component").set_value("new").run()
+    table = next(df.value for df in at.dataframe if i18n.t("col.change_amount", "en") in df.value.columns)
+    assert set(table[i18n.t("col.client_name", "en")]) == new
+
+
+def test_presentation_walks_slides_by_buttons_and_url(meeting):
+    at = meeting(present="1")
+    assert at.title[0].value == i18n.t("meeting.slide.agenda", "en")
+    at.button(key="slide_next").click().run()
+    assert at.title[0].value == i18n.t("meeting.slide.kpis", "en") and at.query_params["slide"] in (["2"], "2")
+    at.button(key="slide_next").click().run()
+    assert at.title[0].value == i18n.t("meeting.slide.changes", "en")
+    at.button(key="slide_prev").click().run()
+    assert at.title[0].value == i18n.t("meeting.slide.kpis", "en")
+    last = meeting(present="1", slide="99")  # past the end: the last slide, Decisions
+    assert last.title[0].value == i18n.t("meeting.slide.decisions", "en")
+    assert last.button(key="slide_next").disabled
+
+
+def test_presentation_numbers_stay_frozen_until_new_data_is_asked_for(meeting, db):
+    week = last_complete_week(db)
+    at = meeting(present="1", slide="2")
+    before = metric_value(at, "revenue_amount").value
+    con = connect(db)  # another session imports a payment into that week while the meeting runs
+    try:
+        from warehouse.ingest import import_csv
+
+        paid = week_start(week) + dt.timedelta(days=2)
+        import_csv(con, f"paid_at,client_id,amount\n{paid},late-client,1000\n".encode(), file_name="late.csv")
+    finally:
+        con.close()
+    at.run()
+    assert metric_value(at, "revenue_amount").value == before
+    at.button(key="slide_refresh").click().run()
+    after = metric_value(at, "revenue_amount").value
+    assert after == i18n.fmt_money(week_revenue(db, week), "en", "RUB") != before
+
+
+def test_a_decision_recorded_in_one_meeting_is_checked_in_the_next(meeting, db):
+    this_week = last_complete_week(db)
+    earlier = week_of(week_start(this_week) - dt.timedelta(days=7))
+    at = meeting(present="1", slide="99", week=earlier)
+    at.segmented_control(key="decision_kind").set_value("metric").run()
+    at.selectbox(key="decision_subject_metric").set_value("revenue_amount").run()
+    at.text_input(key="decision_owner").input("Анна").run()
+    at.text_area(key="decision_body").input("Call every detractor within a day").run()
+    at.button(key="decision_record").click().run()
+    recorded = next(df.value for df in at.dataframe if i18n.t("col.body", "en") in df.value.columns)
+    assert recorded[i18n.t("col.body", "en")].tolist() == ["Call every detractor within a day"]
+
+    (baseline,), = sql(db, "SELECT baseline_value FROM decisions")
+    assert baseline == pytest.approx(week_revenue(db, earlier))  # the metric's value when decided
+    nxt = meeting(present="1", slide="99", week=this_week)
+    check = next(df.value for df in nxt.dataframe if i18n.t("col.since", "en") in df.value.columns)
+    assert check[i18n.t("col.owner", "en")].tolist() == ["Анна"]
+    now = week_revenue(db, this_week)
+    assert check[i18n.t("col.since", "en")].tolist() == [i18n.t(
+        "meeting.since", "en", metric=i18n.t("metric.revenue_amount.label", "en"),
+        then=i18n.fmt_money(baseline, "en", "RUB"), now=i18n.fmt_money(now, "en", "RUB"),
+        change=i18n.fmt_metric_change("revenue_amount", now - baseline, "en", "RUB"))]
+    nxt.button(key="decision_done_1").click().run()
+    assert sql(db, "SELECT status, closed_by FROM decisions") == [("done", "local")]
