@@ -746,15 +746,21 @@ def bar_bridge_by_manager(df: pd.DataFrame, lang: str, currency: str) -> go.Figu
         label = i18n.t(f"chart.bridge.{component}", lang)
         fig.add_bar(y=names, x=amounts, orientation="h", name=label, marker_color=colours[component],
                     hovertext=[f"{n} · {label}: {t}" for n, t in zip(names, texts)], hovertemplate=_HOVER)
-    fig.update_layout(barmode="relative", height=max(360, 60 + 44 * len(order)),
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+    fig.update_layout(barmode="relative", height=max(420, 140 + 44 * len(order)),
+                      legend=dict(orientation="h", yanchor="top", y=-0.16, x=0), margin=dict(b=110))
     fig.update_xaxes(tickformat=_MONEY_TICKS, zeroline=True, zerolinecolor="#555555")
     fig.update_yaxes(type="category")
     return fig
 
 
-def on_dark(fig: go.Figure, dark: bool) -> go.Figure:
-    """The figure for a dark projector slide (light text on the slide's dark background)."""
+def for_slide(fig: go.Figure, dark: bool = False) -> go.Figure:
+    """The figure for a meeting slide: type big enough for a projector (20 px, titles 26 px),
+    and light text on the slide's dark background when ``dark``."""
+    fig.update_layout(font_size=BASE_FONT_PX + 4, title_font_size=TITLE_FONT_PX + 4,
+                      legend_font_size=BASE_FONT_PX + 4, hoverlabel_font_size=BASE_FONT_PX + 4)
+    fig.update_traces(textfont_size=BASE_FONT_PX + 4, selector=dict(type="waterfall"))
+    fig.update_xaxes(tickfont_size=BASE_FONT_PX + 2, title_font_size=BASE_FONT_PX + 4)
+    fig.update_yaxes(tickfont_size=BASE_FONT_PX + 2, title_font_size=BASE_FONT_PX + 4)
     if dark:
         fig.update_layout(paper_bgcolor="#101418", plot_bgcolor="#101418", font_color="#F2F2F2",
                           title_font_color="#F2F2F2", legend_font_color="#F2F2F2")

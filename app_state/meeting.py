@@ -265,13 +265,16 @@ def kpi_value(snapshot: Snapshot, name: str):
 BRIDGE_STEPS = ("new", "expansion", "contraction", "churned", "flat")
 PROJECTOR_CSS = """
 <style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] {display: none;}
-[data-testid="stMainBlockContainer"] {max-width: 100%; padding: 1.2rem 2.5rem 2rem 2.5rem;}
-[data-testid="stMain"] h1 {font-size: 2.9rem;}
-[data-testid="stMetricValue"] {font-size: 2.8rem;}
-[data-testid="stMetricLabel"] p {font-size: 1.35rem;}
-[data-testid="stMetricDelta"] {font-size: 1.3rem;}
-[data-testid="stMain"] p, [data-testid="stMain"] li {font-size: 1.35rem;}
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stHeaderActionElements"] {display: none !important;}
+[data-testid="stMainBlockContainer"] {max-width: 100% !important; padding: 1rem 2.5rem 2rem 2.5rem !important;}
+[data-testid="stMain"] h1 {font-size: 3rem !important;}
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p, [data-testid="stMain"] li,
+[data-testid="stCaptionContainer"] * {font-size: 1.35rem !important;}
+[data-testid="stMain"] [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p
+  {font-size: 3rem !important; line-height: 1.15 !important;}
+[data-testid="stMain"] [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p {font-size: 1.45rem !important;}
+[data-testid="stMain"] [data-testid="stMetricDelta"] * {font-size: 1.4rem !important;}
 </style>
 """
 DARK_CSS = """
@@ -318,7 +321,7 @@ def presentation_bar(deck: list[Slide], week: str, lang: str) -> int:
     t = i18n.t
     st.html(PROJECTOR_CSS + (DARK_CSS if dark() else ""))
     number = slide_from_url(len(deck))
-    bar = st.columns([1.2, 1.2, 5, 1.3, 1.3, 1.2], vertical_alignment="center")
+    bar = st.columns([1.1, 1.1, 4.4, 1.3, 1.8, 1.2], vertical_alignment="center")
     if bar[0].button(t("meeting.prev", lang), key="slide_prev", shortcut="Left", disabled=number == 1,
                      icon=":material/arrow_back:"):
         go_to_slide(number - 1)

@@ -8,7 +8,7 @@ import app_state
 import charts
 from app_state import meeting
 from app_state.safe_text import plain
-from i18n import fmt_count, fmt_date, fmt_metric, t, tn
+from i18n import fmt_count, fmt_date, fmt_metric, fmt_metric_change, t, tn
 
 ctx = app_state.page_context()
 lang, f, currency = ctx.lang, ctx.filters, ctx.filters.currency
@@ -51,20 +51,22 @@ def changes() -> None:
     bridge = charts.waterfall_revenue_bridge(snapshot.changes["components"], lang, currency,
                                              prev_label=t("meeting.last_week", lang),
                                              cur_label=t("meeting.this_week", lang))
-    left.plotly_chart(charts.on_dark(bridge, meeting.dark()), width="stretch", key="bridge")
+    left.plotly_chart(charts.for_slide(bridge, meeting.dark()), width="stretch", key="bridge", theme=None)
     by_manager = charts.bar_bridge_by_manager(snapshot.changes["managers"], lang, currency)
-    right.plotly_chart(charts.on_dark(by_manager, meeting.dark()), width="stretch", key="bridge_managers")
+    right.plotly_chart(charts.for_slide(by_manager, meeting.dark()), width="stretch", key="bridge_managers",
+                       theme=None)
     split = st.columns(3)
     for column, (name, value) in zip(split, meeting.nps_split_values(snapshot)):
         column.metric(t(f"metric.{name}.label", lang), fmt_metric(name, value, lang, currency),
                       help=t(f"metric.{name}.description", lang), border=True)
     st.caption(t("meeting.nps_split.note", lang))
-    component = st.selectbox(t("meeting.drill", lang), ["all", *meeting.BRIDGE_STEPS], key="drill_component",
-                             format_func=lambda c: t(f"meeting.component.{c}", lang))
-    app_state.show_table(meeting.bridge_clients(snapshot, None if component == "all" else component),
-                         {"client_name": "text", "manager": "text", "component": "code:meeting.component",
-                          "prev_amount": "money", "cur_amount": "money", "change_amount": "money"},
-                         lang, currency, height=360, name="bridge-clients")
+    with st.expander(t("meeting.drill", lang), expanded=not presenting):
+        component = st.selectbox(t("meeting.drill", lang), ["all", *meeting.BRIDGE_STEPS], key="drill_component",
+                                 format_func=lambda c: t(f"meeting.component.{c}", lang))
+        app_state.show_table(meeting.bridge_clients(snapshot, None if component == "all" else component),
+                             {"client_name": "text", "manager": "text", "component": "code:meeting.component",
+                              "prev_amount": "money", "cur_amount": "money", "change_amount": "money"},
+                             lang, currency, height=360, name="bridge-clients")
 
 
 def risk() -> None:
@@ -86,7 +88,8 @@ def manager_slide(name: str) -> None:
                       border=True)
     bottom = st.columns(4)
     bottom[0].metric(t("metric.revenue_change_amount.label", lang),
-                     fmt_metric("revenue_change_amount", summary["change_amount"], lang, currency), border=True)
+                     fmt_metric_change("revenue_change_amount", summary["change_amount"], lang, currency),
+                     border=True)
     bottom[1].metric(t("metric.nps.label", lang), fmt_metric("nps", row.get("nps"), lang, currency), border=True,
                      help=t("meeting.nps_n", lang, n=fmt_count(row.get("nps_responses") or 0, lang)))
     bottom[2].metric(t("metric.first_response_median_min.label", lang),

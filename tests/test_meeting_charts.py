@@ -42,3 +42,12 @@ def test_bridge_by_manager_stacks_components_and_escapes_names():
 def test_empty_bridge_is_a_no_data_figure():
     fig = charts.waterfall_revenue_bridge(BRIDGE.iloc[0:0], "en", "RUB", prev_label="a", cur_label="b")
     assert fig.layout.annotations[0].text == i18n.t("chart.no_data", "en")
+
+
+def test_for_slide_enlarges_type_and_darkens_on_request():
+    fig = charts.for_slide(charts.waterfall_revenue_bridge(BRIDGE, "en", "RUB", prev_label="a", cur_label="b"),
+                           dark=True)
+    assert (fig.layout.font.size, fig.layout.title.font.size) == (charts.BASE_FONT_PX + 4, charts.TITLE_FONT_PX + 4)
+    assert fig.layout.paper_bgcolor == "#101418" and fig.layout.font.color == "#F2F2F2"
+    light = charts.for_slide(charts.bar_bridge_by_manager(pd.DataFrame(), "en", "RUB"))
+    assert light.layout.paper_bgcolor in (None, "white")
