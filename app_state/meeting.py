@@ -469,3 +469,36 @@ def decision_form(snapshot: Snapshot, user: str, lang: str) -> None:
             st.session_state.pop(key, None)
         st.toast(t("meeting.decision.recorded", lang, id=decision_id))
         st.rerun()
+
+
+def pack_buttons(snapshot: Snapshot, lang: str, currency: str) -> None:
+    """Download the meeting pack (PDF, self-contained HTML, Excel), built when clicked."""
+    from app_state import auth, pack
+
+    user = auth.session_user_name()
+    stem = f"meeting-{snapshot.week}"
+    builds = {
+        "pdf": ("application/pdf", lambda: pack.pdf_bytes(snapshot, lang, currency)),
+        "html": ("text/html", lambda: pack.html_text(snapshot, lang, currency).encode("utf-8")),
+        "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 lambda: pack_xlsx(snapshot, lang)),
+    }
+
+    def audited(fmt: str, build):
+        def data() -> bytes:
+            auth.audit("export", user, f"{stem}.{fmt}")
+            return build()
+        return data
+
+    with st.container(horizontal=True):
+        for fmt, (mime, build) in builds.items():
+            st.download_button(i18n.t(f"meeting.pack.{fmt}", lang), data=audited(fmt, build), file_name=f"{stem}.{fmt}",
+                               mime=mime, key=f"pack_{fmt}", on_click="ignore", icon=":material/download:",
+                               help=i18n.t("meeting.pack.help", lang))
+
+
+def pack_xlsx(snapshot: Snapshot, lang: str) -> bytes:
+    import exports
+    from app_state import pack
+
+    return exports.xlsx_bytes(pack.tables(snapshot, lang))

@@ -148,6 +148,7 @@ else:
     st.title(t("page.meeting.title", lang))
     st.caption(t("meeting.caption", lang, week=meeting.week_label(week, lang)))
     meeting.present_button(lang)
+    meeting.pack_buttons(snapshot, lang, currency)
     for index, slide in enumerate(deck, start=1):
         st.header(f"{index}. {slide.title}", divider="gray")
         show(slide)

@@ -18,12 +18,14 @@ import i18n
 from warehouse import demo
 
 ENTRY = str(pathlib.Path(__file__).resolve().parent.parent / "dashboard.py")
-PAGES = ("overview", "retention", "ltv", "nps", "managers", "service", "clients", "upload")
+PAGES = ("overview", "meeting", "retention", "ltv", "nps", "managers", "service", "clients", "upload")
 KPI_METRICS = ("revenue_amount", "margin_amount", "active_clients_count", "nps", "nrr",
                "churn_rate", "first_response_median_min", "missed_call_rate")
 # st.metric labels each page must show (metric registry names).
 PAGE_METRICS = {
     "overview": KPI_METRICS,
+    "meeting": ("revenue_amount", "new_clients_count", "churned_clients_count", "complaints_count",
+                "nps_change", "nps_score_effect", "nps_mix_effect"),
     "retention": ("nrr", "grr"),
     "ltv": (),
     "nps": ("nps", "nps_responses"),

@@ -27,10 +27,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 # url path of each page (st.navigation: the file name; the default page is also at "/").
 # The first visit of the run is a non-default page in Russian: the process's first script run
 # goes through Streamlit's legacy pages/ mode (app_state.page_context reroutes it).
-PAGES = ("retention", "overview", "ltv", "nps", "managers", "service", "clients", "upload")
+PAGES = ("retention", "overview", "meeting", "ltv", "nps", "managers", "service", "clients", "upload")
 DEFAULT_PAGE = "overview"  # served at "/"
 NO_CHART_PAGES = {"upload"}
-RUSSIAN_TITLES = {"retention": "Удержание", "overview": "Обзор", "managers": "Менеджеры",
+RUSSIAN_TITLES = {"retention": "Удержание", "overview": "Обзор", "managers": "Менеджеры", "meeting": "Планёрка",
                   "upload": "Загрузка"}
 
 

@@ -1,0 +1,53 @@
+"""The meeting pack: `python -m metrics meeting` writes a PDF with one page per slide, a
+self-contained HTML with the same slides, and the tables as XLSX/CSV."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+
+from warehouse import demo
+from warehouse.connection import connect
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_meeting_cli_writes_the_pack(tmp_path):
+    db = tmp_path / "pack.duckdb"
+    demo.build_demo_db(db, interactions=3000, seed=7)
+    con = connect(db)
+    try:
+        (managers,), = con.execute("SELECT count(*) FROM managers").fetchall()
+    finally:
+        con.close()
+    slides = 5 + managers  # agenda, numbers, changes, at risk, one per manager, decisions
+
+    done = subprocess.run([sys.executable, "-m", "metrics", "meeting", "--db", str(db), "--week", "2026-W46",
+                           "--out", str(tmp_path / "pack"), "--lang", "ru"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.startswith(f"meeting pack for 2026-W46: {slides} slides in ")
+    pdf = (tmp_path / "pack" / "meeting-2026-W46.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == slides
+    page = (tmp_path / "pack" / "meeting-2026-W46.html").read_text(encoding="utf-8")
+    assert page.count('<section class="slide">') == slides
+    assert "<h1>Повестка</h1>" in page and "<h1>Решения</h1>" in page
+    assert re.findall(r"<script[^>]*\ssrc=", page) == [] and page.count("<script") >= 1  # self-contained
+    book = openpyxl.load_workbook(io.BytesIO((tmp_path / "pack" / "meeting-2026-W46.xlsx").read_bytes()))
+    assert {"kpis", "bridge", "at_risk", "managers", "decisions"} <= set(book.sheetnames)
+    assert book["kpis"].max_row == 1 + 9  # header + the nine KPIs of the week
+
+
+def test_meeting_cli_unknown_week_says_which_weeks_exist(tmp_path):
+    db = tmp_path / "pack.duckdb"
+    demo.build_demo_db(db, interactions=3000, seed=7)
+    done = subprocess.run([sys.executable, "-m", "metrics", "meeting", "--db", str(db), "--week", "2019-W01",
+                           "--out", str(tmp_path / "pack")], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and done.stderr.startswith("error: no data for week '2019-W01'")
