@@ -51,6 +51,7 @@ class Settings:
     no_contact_days: int = 30
     revenue_drop: float = 0.30
     default_margin_rate: float | None = None  # fills a missing cost (margin marked estimated)
+    risk_weights: tuple[tuple[str, float], ...] = ()  # (flag, weight) over metrics.risk's 1.0 each
     idle_minutes: int = 30  # a signed-in session left alone this long is signed out
     query_timeout_s: int = 60  # a page query running longer is interrupted with a message
 
@@ -106,7 +107,7 @@ def get_settings() -> Settings:
         raw = secret.get(f.name, os.environ.get(f"DASHBOARD_{f.name.upper()}"))
         if raw is None:
             continue
-        if f.name == "sla_minutes":
+        if f.name in ("sla_minutes", "risk_weights"):
             pairs = raw.items() if hasattr(raw, "items") else (
                 item.split("=", 1) for item in str(raw).split(",") if "=" in item)
             values[f.name] = tuple(sorted((str(k).strip(), float(v)) for k, v in pairs))
@@ -822,9 +823,18 @@ def risk_settings(settings: Settings):
     """metrics.risk.RiskSettings from our settings (fields it does not have are left out)."""
     from metrics import risk
 
-    wanted = {"no_contact_days": settings.no_contact_days, "revenue_drop": settings.revenue_drop}
-    names = {f.name for f in fields(risk.RiskSettings)}
-    return risk.RiskSettings(**{k: v for k, v in wanted.items() if k in names})
+    weights = {**dict(risk.RiskSettings().weights), **dict(settings.risk_weights)}
+    return risk.RiskSettings(no_contact_days=settings.no_contact_days, revenue_drop=settings.revenue_drop,
+                             weights=weights)
+
+
+def risk_score_text(settings: Settings, lang: str) -> str:
+    """How the risk score is made, with the thresholds and weights in force (they are settings)."""
+    rs = risk_settings(settings)
+    return i18n.t("risk.score_explained", lang, days=rs.no_contact_days, drop=round(100 * rs.revenue_drop),
+                  nps=rs.detractor_max_score,
+                  **{f"w_{flag}": i18n.fmt_number(rs.weight(flag), lang, 1) for flag in
+                     ("no_contact", "revenue_drop", "detractor", "open_complaint")})
 
 
 @cached(show_spinner=False, max_entries=256)

@@ -34,6 +34,7 @@ else:
                                    "revenue_at_risk_amount": "money", "reasons": "text",
                                    "risk_score": "decimal"}, lang, f.currency, height=420,
                          name="clients_at_risk")
+    st.caption(app_state.risk_score_text(ctx.settings, lang))
 
 st.subheader(t("page.clients.detail", lang))
 clients = app_state.load_client_list(f, ctx.version)

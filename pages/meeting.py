@@ -75,8 +75,10 @@ def risk() -> None:
         return
     st.caption(tn("meeting.risk.count", len(snapshot.risk), lang))
     app_state.show_table(snapshot.risk.head(15), {"client_name": "text", "manager": "text",
-                                                  "revenue_at_risk_amount": "money", "reasons": "text"},
+                                                  "revenue_at_risk_amount": "money", "reasons": "text",
+                                                  "risk_score": "decimal"},
                          lang, currency, name="at-risk")
+    st.caption(app_state.risk_score_text(ctx.settings, lang))
 
 
 def manager_slide(name: str) -> None:

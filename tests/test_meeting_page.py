@@ -159,3 +159,21 @@ def test_a_decision_recorded_in_one_meeting_is_checked_in_the_next(meeting, db):
         change=i18n.fmt_metric_change("revenue_amount", now - baseline, "en", "RUB"))]
     nxt.button(key="decision_done_1").click().run()
     assert sql(db, "SELECT status, closed_by FROM decisions") == [("done", "local")]
+
+
+def test_risk_weights_are_settings_and_the_score_follows_them(meeting, db, monkeypatch):
+    import dataclasses
+
+    import app_state
+
+    settings = dataclasses.replace(app_state.get_settings(), risk_weights=(("no_contact", 2.5), ("open_complaint", 0.0)))
+    monkeypatch.setattr(app_state, "get_settings", lambda: settings)
+    at = meeting(present="1", slide="4")
+    table = next(df.value for df in at.dataframe if i18n.t("col.risk_score", "en") in df.value.columns)
+    risk = app_state.load_at_risk(app_state.meeting.week_filters(
+        app_state.Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 2)), last_complete_week(db)),
+        app_state.data_version(), settings)
+    expected = (2.5 * risk["is_no_contact"] + risk["is_revenue_drop"] + risk["is_detractor"]).head(15).tolist()
+    assert table[i18n.t("col.risk_score", "en")].tolist() == pytest.approx(expected)
+    assert app_state.risk_score_text(settings, "en") in [c.value for c in at.caption]
+    assert "× 2.5" in app_state.risk_score_text(settings, "en")
