@@ -12,10 +12,13 @@ import os
 import pathlib
 import tempfile
 
+import duckdb
 import ibis
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from warehouse import demo
 
 BACKENDS = ("duckdb", "pyspark")
 _counter = itertools.count()
@@ -119,3 +122,42 @@ def empty_app(monkeypatch, tmp_path, legacy_pages_off):
         return at
 
     return open_page
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory):
+    """Path of a demo database and the numbers the tests expect from it (computed in SQL)."""
+    path = tmp_path_factory.mktemp("app") / "demo.duckdb"
+    demo.build_demo_db(path, interactions=3000, seed=7)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        # Default window: the 12 calendar months ending with the last payment's month,
+        # through the last payment's day (inclusive).
+        revenue, = con.execute("""
+            WITH bounds AS (SELECT max(paid_at)::DATE AS last_day FROM payments)
+            SELECT sum(amount) FROM payments, bounds
+            WHERE paid_at >= date_trunc('month', last_day) - INTERVAL 11 MONTH
+              AND paid_at < last_day + INTERVAL 1 DAY
+        """).fetchone()
+        manager, = con.execute("""
+            SELECT manager FROM clients WHERE manager IS NOT NULL
+            GROUP BY manager ORDER BY count(*), manager LIMIT 1
+        """).fetchone()
+        managed = {name for (name,) in con.execute(
+            "SELECT client_name FROM clients WHERE manager = ?", [manager]).fetchall()}
+        others = {name for (name,) in con.execute(
+            "SELECT client_name FROM clients WHERE manager <> ?", [manager]).fetchall()}
+    finally:
+        con.close()
+    return {"path": path, "revenue": revenue, "manager": manager, "managed": managed,
+            "others": others - managed}
+
+
+@pytest.fixture
+def demo_copy(tmp_path, demo_db) -> pathlib.Path:
+    """A private copy of the session's demo database, for tests that write to it."""
+    import shutil
+
+    path = tmp_path / "demo-copy.duckdb"
+    shutil.copy(demo_db["path"], path)
+    return path

@@ -11,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 import i18n
 from access.passwords import hash_password
 from tests.conftest import ENTRY
-from tests.test_app import demo_db  # noqa: F401 (fixture)
 from warehouse.connection import connect
 
 TEAM_A = "Key accounts"
@@ -30,13 +29,8 @@ def secrets() -> dict:
 
 
 @pytest.fixture
-def db(tmp_path, demo_db):  # noqa: F811
-    """A private copy of the demo database (these tests write audit events)."""
-    import shutil
-
-    path = tmp_path / "access.duckdb"
-    shutil.copy(demo_db["path"], path)
-    return path
+def db(demo_copy):
+    return demo_copy
 
 
 @pytest.fixture

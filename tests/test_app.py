@@ -41,35 +41,6 @@ ENGLISH_WORDS = ("Overview", "Retention", "Managers", "Clients", "Upload", "Filt
                  "Share", "Client", "Import", "Cohort", "Period", "minutes", "Promoters")
 
 
-@pytest.fixture(scope="session")
-def demo_db(tmp_path_factory):
-    """Path of a demo database and the numbers the tests expect from it (computed in SQL)."""
-    path = tmp_path_factory.mktemp("app") / "demo.duckdb"
-    demo.build_demo_db(path, interactions=3000, seed=7)
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        # Default window: the 12 calendar months ending with the last payment's month,
-        # through the last payment's day (inclusive).
-        revenue, = con.execute("""
-            WITH bounds AS (SELECT max(paid_at)::DATE AS last_day FROM payments)
-            SELECT sum(amount) FROM payments, bounds
-            WHERE paid_at >= date_trunc('month', last_day) - INTERVAL 11 MONTH
-              AND paid_at < last_day + INTERVAL 1 DAY
-        """).fetchone()
-        manager, = con.execute("""
-            SELECT manager FROM clients WHERE manager IS NOT NULL
-            GROUP BY manager ORDER BY count(*), manager LIMIT 1
-        """).fetchone()
-        managed = {name for (name,) in con.execute(
-            "SELECT client_name FROM clients WHERE manager = ?", [manager]).fetchall()}
-        others = {name for (name,) in con.execute(
-            "SELECT client_name FROM clients WHERE manager <> ?", [manager]).fetchall()}
-    finally:
-        con.close()
-    return {"path": path, "revenue": revenue, "manager": manager, "managed": managed,
-            "others": others - managed}
-
-
 @pytest.fixture
 def app(monkeypatch, demo_db, legacy_pages_off):
     monkeypatch.setenv("DASHBOARD_DB", str(demo_db["path"]))

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 import i18n
 from app_state import downloads
 from app_state.safe_text import plain
-from tests.test_app import CLIENTS_CSV, ENTRY, app, demo_db  # noqa: F401 (fixtures)
+from tests.test_app import CLIENTS_CSV, ENTRY, app  # noqa: F401 (fixtures)
 from warehouse import demo
 
 BOLD_MANAGER = "**x**"

@@ -5,23 +5,18 @@ recorded in one meeting and checked in the next."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import i18n
 from tests.conftest import ENTRY
-from tests.test_app import demo_db  # noqa: F401 (fixture)
 from warehouse.connection import connect
 from warehouse.decisions import week_of, week_start
 
 
 @pytest.fixture
-def db(tmp_path, demo_db):  # noqa: F811
-    path = tmp_path / "meeting.duckdb"
-    shutil.copy(demo_db["path"], path)
-    return path
+def db(demo_copy):
+    return demo_copy
 
 
 @pytest.fixture
