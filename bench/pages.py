@@ -33,6 +33,8 @@ PAGES = {
     "service": [("load_service", ("settings",))],
     "clients": [("load_concentration", ()), ("load_at_risk", ("settings",)), ("load_client_list", ()),
                 ("load_client_detail", ("client",))],
+    "meeting": [("meeting.load_week_kpis", ("settings", "week")), ("meeting.load_week_changes", ("week",)),
+                ("meeting.load_week_risk", ("settings", "week")), ("meeting.load_week_managers", ("week",))],
 }
 
 
@@ -51,15 +53,23 @@ def _context(db: Path):
     with app_state.cursor() as cur:
         (manager,), = cur.execute("SELECT manager FROM clients WHERE manager IS NOT NULL LIMIT 1").fetchall()
         (client,), = cur.execute("SELECT client_id FROM payments ORDER BY paid_at DESC LIMIT 1").fetchall()
-    return filters, version, {"settings": settings, "manager": manager, "client": client}
+    from app_state import meeting
+
+    week = meeting.default_week(options)
+    return filters, version, {"settings": settings, "manager": manager, "client": client, "week": week}
 
 
 def run_page(page: str, filters, version, values: dict) -> None:
     import app_state
 
+    import app_state.meeting  # noqa: F401 (the meeting's loaders: app_state.meeting.load_*)
+
     for loader, extra in PAGES[page]:
         args = [values.get(a, a) for a in extra]
-        getattr(app_state, loader)(filters, version, *args)
+        target = app_state
+        for part in loader.split("."):
+            target = getattr(target, part)
+        target(filters, version, *args)
 
 
 def measure(db: Path, repeat: int) -> dict:
