@@ -347,8 +347,21 @@ def presentation_bar(deck: list[Slide], week: str, lang: str) -> int:
     return number
 
 
+def agenda_items(deck: list[Slide], lang: str) -> list[str]:
+    """The agenda: one line per slide, the managers' slides as one line ('5–26. Managers (22)')."""
+    managers = [i for i, slide in enumerate(deck, start=1) if slide.kind == "manager"]
+    items = []
+    for number, slide in enumerate(deck, start=1):
+        if slide.kind != "manager":
+            items.append(f"{number}. {slide.title}")
+        elif number == managers[0]:
+            span = f"{managers[0]}–{managers[-1]}" if len(managers) > 1 else f"{managers[0]}"
+            items.append(i18n.t("meeting.agenda.managers", lang, span=span, n=len(managers)))
+    return items
+
+
 def agenda_markdown(deck: list[Slide], lang: str) -> str:
-    return "\n".join(f"{i}. {slide.title}" for i, slide in enumerate(deck, start=1))
+    return "\n".join(f"- {item}" for item in agenda_items(deck, lang))
 
 
 def vs_average_text(row, info, lang: str, currency: str) -> str:

@@ -80,7 +80,12 @@ def slide_contents(snapshot: meeting.Snapshot, lang: str, currency: str) -> list
     for number, slide in enumerate(deck, start=1):
         content = SlideContent(number, slide.title)
         if slide.kind == "agenda":
-            content.blocks += [Block("list", [s.title for s in deck])]
+            content.blocks += [Block("list", meeting.agenda_items(deck, lang))]
+            check = meeting.decisions_to_check_view(snapshot, lang, currency)
+            if not check.empty:
+                content.blocks.append(Block("table", _table(check, {
+                    "subject": "text", "owner": "text", "body": "text", "status": "code:meeting.status",
+                    "since": "text"}, lang, currency), t("meeting.decisions.check", lang)))
         elif slide.kind == "kpis":
             content.blocks += [Block("kpis", _kpi_cells(snapshot, lang, currency)),
                                Block("text", meeting.nps_interval_text(snapshot, lang))]
@@ -166,11 +171,11 @@ def _pdf_block(pdf, block: Block, y: float) -> float:
         pdf.cell(0, 7, block.title)
         y += 9
     if block.kind == "list":
-        pdf.set_font("DejaVu", "", 15)
-        for i, line in enumerate(block.data, start=1):
+        pdf.set_font("DejaVu", "", 16)
+        for line in block.data:
             pdf.set_xy(16, y)
-            pdf.cell(0, 7.5, f"{i}. {line}")
-            y += 7.5
+            pdf.cell(0, 8.5, line)
+            y += 8.5
         return y + 3
     if block.kind == "text":
         pdf.set_font("DejaVu", "", 13)
@@ -247,7 +252,7 @@ body {font-family: 'DejaVu Sans', Arial, sans-serif; margin: 0; background: #eef
 .slide {background: #fff; margin: 24px auto; padding: 28px 40px; width: 1600px; min-height: 860px;
         box-shadow: 0 2px 8px rgba(0,0,0,.15); page-break-after: always;}
 h1 {font-size: 44px; margin: 0;} h2 {font-size: 26px;} .sub {color: #555; font-size: 18px;}
-ol {font-size: 26px; line-height: 1.5;} p {font-size: 20px;}
+ul {font-size: 26px; line-height: 1.5; list-style: none; padding-left: 0;} p {font-size: 20px;}
 .kpis {display: grid; grid-template-columns: repeat(3, 1fr); gap: 16px;}
 .kpis.wide {grid-template-columns: repeat(4, 1fr);}
 .kpi {border: 1px solid #9aa5b1; border-radius: 4px; padding: 12px 16px;}
@@ -264,7 +269,7 @@ def _html_block(block: Block) -> str:
     esc = html.escape
     head = f"<h2>{esc(block.title)}</h2>" if block.title else ""
     if block.kind == "list":
-        return head + "<ol>" + "".join(f"<li>{esc(item)}</li>" for item in block.data) + "</ol>"
+        return head + "<ul>" + "".join(f"<li>{esc(item)}</li>" for item in block.data) + "</ul>"
     if block.kind == "text":
         return head + f"<p>{esc(block.data)}</p>"
     if block.kind == "kpis":

@@ -27,7 +27,15 @@ can_decide = ctx.user.can("decide")
 # ------------------------------------------------------------------ one slide each
 
 def agenda() -> None:
-    st.markdown(meeting.agenda_markdown(deck, lang))
+    left, right = st.columns([2, 3])
+    left.markdown(meeting.agenda_markdown(deck, lang))
+    check = meeting.decisions_to_check_view(snapshot, lang, currency)
+    if not check.empty:  # the meeting opens with what it decided before, and what happened since
+        with right:
+            st.markdown(f"**{t('meeting.decisions.check', lang)}**")
+            app_state.show_table(check, {"subject": "text", "owner": "text", "body": "text",
+                                         "status": "code:meeting.status", "since": "text"},
+                                 lang, currency, name="agenda-decisions")
     st.caption(t("meeting.agenda.snapshot", lang, when=f"{fmt_date(snapshot.taken_at, lang)} "
                                                        f"{snapshot.taken_at:%H:%M}",
                  checks=fmt_count(len(snapshot.decisions_to_check), lang)))

@@ -152,6 +152,9 @@ def test_a_decision_recorded_in_one_meeting_is_checked_in_the_next(meeting, db):
         "meeting.since", "en", metric=i18n.t("metric.revenue_amount.label", "en"),
         then=i18n.fmt_money(baseline, "en", "RUB"), now=i18n.fmt_money(now, "en", "RUB"),
         change=i18n.fmt_metric_change("revenue_amount", now - baseline, "en", "RUB"))]
+    agenda = meeting(present="1", slide="1", week=this_week)  # the next meeting opens with it
+    opening = next(df.value for df in agenda.dataframe if i18n.t("col.since", "en") in df.value.columns)
+    assert opening[i18n.t("col.body", "en")].tolist() == ["Call every detractor within a day"]
     nxt.button(key="decision_done_1").click().run()
     assert sql(db, "SELECT status, closed_by FROM decisions") == [("done", "local")]
 
@@ -172,3 +175,13 @@ def test_risk_weights_are_settings_and_the_score_follows_them(meeting, db, monke
     assert table[i18n.t("col.risk_score", "en")].tolist() == pytest.approx(expected)
     assert app_state.risk_score_text(settings, "en") in [c.value for c in at.caption]
     assert "× 2.5" in app_state.risk_score_text(settings, "en")
+
+
+def test_agenda_folds_the_managers_slides_into_one_line():
+    from app_state.meeting import Slide, agenda_items
+
+    deck = [Slide("agenda", "Agenda"), Slide("kpis", "Numbers"), Slide("changes", "Changes"), Slide("risk", "Risk"),
+            Slide("manager", "Anna", "Anna"), Slide("manager", "Boris", "Boris"), Slide("manager", "Vera", "Vera"),
+            Slide("decisions", "Decisions")]
+    assert agenda_items(deck, "en") == ["1. Agenda", "2. Numbers", "3. Changes", "4. Risk",
+                                        "5–7. The managers, one slide each (3)", "8. Decisions"]
