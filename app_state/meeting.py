@@ -164,6 +164,7 @@ def _with_decisions(snapshot: Snapshot) -> Snapshot:
 
 
 def build_snapshot(filters: Filters, version: DataVersion, settings: Settings, week: str) -> Snapshot:
+    filters = week_filters(filters, week)  # the sidebar's dates do not matter: one cache entry per week
     kpis = load_week_kpis(filters, version, settings, week)
     numbers = Snapshot(week, dt.datetime.now(), kpis["rows"], kpis["nps_ci"],
                        load_week_changes(filters, version, week), load_week_risk(filters, version, settings, week),
@@ -174,7 +175,7 @@ def build_snapshot(filters: Filters, version: DataVersion, settings: Settings, w
 def frozen_snapshot(filters: Filters, version: DataVersion, settings: Settings, week: str) -> Snapshot:
     """The presentation's numbers, taken when it started (or when the week or filters
     changed): uploads during the meeting do not move them. Decisions are read fresh."""
-    key = (week, dataclasses.replace(filters, lang="", currency=""))
+    key = (week, dataclasses.replace(week_filters(filters, week), lang="", currency=""))
     held = st.session_state.get(SNAPSHOT_KEY)
     if held is None or held[0] != key:
         held = (key, build_snapshot(filters, version, settings, week))
