@@ -156,7 +156,7 @@ def _password_user(users: Mapping[str, User], idle_minutes: float) -> User | Non
 
 
 def _oidc_user(users: Mapping[str, User], lang: str) -> User | None:
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):
         return None
     email = st.user.get("email")
     user = user_by_email(users, email)

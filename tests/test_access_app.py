@@ -208,3 +208,29 @@ def test_a_change_of_users_is_audited_once(open_app, db, secrets):
     assert len(details) == 2
     assert [entry.split(":")[0] for entry in details[1].split("; ")] == ["anna", "boss", "gleb", "vera"]
     assert "hash" not in details[1] and "scrypt" not in details[1]
+
+
+OIDC = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "test-secret",
+        "client_id": "dashboard", "client_secret": "s",
+        "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
+
+
+def test_oidc_sign_in_maps_the_email_to_a_user_and_refuses_strangers(open_app, db):
+    at = open_app()
+    at.secrets["auth"] = OIDC
+    at.run()
+    assert at.title[0].value == i18n.t("auth.title", "en") and no_data_elements(at)
+    assert [b.label for b in at.button] == [i18n.t("auth.sign_in_oidc", "en")]
+
+    at.user = {"is_logged_in": True, "email": "Vera@Example.com"}  # vera's e-mail in secrets, other case
+    at.secrets["users"] = {**at.secrets["users"], "vera": {**at.secrets["users"]["vera"], "email": "vera@example.com"}}
+    at.run()
+    assert at.title[0].value == i18n.t("page.overview.title", "en") and at.metric
+    assert audit_rows(db, "vera") == ["sign_in"]
+
+    stranger = open_app()
+    stranger.secrets["auth"] = OIDC
+    stranger.user = {"is_logged_in": True, "email": "someone@else.org"}
+    stranger.run()
+    assert [e.value for e in stranger.error] == [i18n.t("auth.oidc_unknown", "en", email="someone@else.org")]
+    assert no_data_elements(stranger)
