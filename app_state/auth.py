@@ -240,6 +240,10 @@ def sign_in_page() -> None:
         log.exception("sign-in: the database is held by another process")
         st.error(t("auth.db_in_use", lang))
         return
+    except Exception:  # details to the log only: database errors can carry data
+        log.exception("sign-in failed unexpectedly")
+        st.error(t("app.error", lang))
+        return
     if outcome == "ok":
         st.session_state[USER_KEY] = user.name
         st.session_state[SEEN_KEY] = time.time()
