@@ -96,3 +96,27 @@ def test_a_page_whose_query_runs_too_long_says_so_in_the_users_language(monkeypa
 
     assert time.monotonic() - started < 30
     assert [e.value for e in at.error] == [i18n.t("app.query_timeout", "ru", seconds=1)]
+
+
+def test_a_rerun_with_the_same_filters_never_recomputes_and_an_import_does(monkeypatch, tmp_path,
+                                                                           legacy_pages_off):
+    from warehouse import demo
+    from warehouse.ingest import import_csv
+
+    path = tmp_path / "cache.duckdb"
+    demo.build_demo_db(path, interactions=3000, seed=7)
+    monkeypatch.setenv("DASHBOARD_DB", str(path))
+    calls = []
+    original = app_state._kpi_values
+    monkeypatch.setattr(app_state, "_kpi_values", lambda *a, **k: calls.append(1) or original(*a, **k))
+
+    at = AppTest.from_file(ENTRY, default_timeout=120)
+    at.run()
+    first = len(calls)
+    at.run()
+    at.run()
+    assert first > 0 and len(calls) == first  # two reruns, same filters: all from the cache
+    with app_state.cursor(str(path)) as cur:  # a new import changes the data version
+        import_csv(cur, b"paid_at,client_id,amount\n2026-11-02,new-client,10\n", file_name="new.csv")
+    at.run()
+    assert len(calls) == 2 * first
