@@ -22,9 +22,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 # url path of each page (st.navigation: the file name; the default page is also at "/").
 # The first visit of the run is a non-default page in Russian: the process's first script run
 # goes through Streamlit's legacy pages/ mode (app_state.page_context reroutes it).
-PAGES = ("retention", "overview", "meeting", "ltv", "nps", "managers", "service", "clients", "upload")
+PAGES = ("retention", "overview", "meeting", "ltv", "nps", "managers", "service", "clients", "upload", "admin")
 DEFAULT_PAGE = "overview"  # served at "/"
-NO_CHART_PAGES = {"upload"}
+NO_CHART_PAGES = {"upload", "admin"}
 RUSSIAN_TITLES = {"retention": "Удержание", "overview": "Обзор", "managers": "Менеджеры", "meeting": "Планёрка",
                   "upload": "Загрузка"}
 
