@@ -40,9 +40,17 @@ def users_frame(lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["user_name", "role", "teams", "email"])
 
 
+def _setting_text(value) -> str:
+    if value is None or value == ():
+        return i18n.MISSING
+    if isinstance(value, tuple):  # (key, number) pairs such as sla_minutes
+        return ", ".join(f"{key} = {number:g}" for key, number in value)
+    return str(value)
+
+
 def settings_frame(settings: Settings) -> pd.DataFrame:
-    """The settings in force, one row each (name as in secrets.toml, value)."""
-    return pd.DataFrame([{"setting": f.name, "value": str(getattr(settings, f.name))}
+    """The settings in force, one row each (name as in secrets.toml, value as you would write it)."""
+    return pd.DataFrame([{"setting": f.name, "value": _setting_text(getattr(settings, f.name))}
                          for f in dataclasses.fields(settings)])
 
 

@@ -119,7 +119,7 @@ def users_summary(users: Mapping[str, User]) -> str:
         key = hashlib.sha256((u.password_hash or "").encode()).hexdigest()[:8] if u.password_hash else "-"
         return f"{u.name}:{u.role}:{teams}:{u.email or '-'}:{key}"
 
-    return "; ".join(one(u) for u in sorted(users.values(), key=lambda u: u.name))
+    return "; ".join(one(u) for u in sorted(users.values(), key=lambda u: u.name)) or "(no users)"
 
 
 def _audit_user_changes(users: Mapping[str, User]) -> None:

@@ -28,8 +28,12 @@ else:
                          lang, currency, name="audit")
 
 st.subheader(t("admin.users", lang))
-app_state.show_table(admin.users_frame(lang), {"user_name": "text", "role": "text", "teams": "text",
-                                                "email": "text"}, lang, currency, name="users")
+users = admin.users_frame(lang)
+if users.empty:
+    st.info(t("admin.users.none", lang))
+else:
+    app_state.show_table(users, {"user_name": "text", "role": "text", "teams": "text", "email": "text"},
+                         lang, currency, name="users")
 st.caption(t("admin.users.how", lang))
 
 st.subheader(t("admin.settings", lang))
