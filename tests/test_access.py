@@ -149,3 +149,13 @@ def test_access_check_refuses_an_exposed_address_without_users(tmp_path):
     assert (check("127.0.0.1", empty).returncode, check("127.0.0.1", empty).stdout) == (
         0, "access: single-user mode on 127.0.0.1\n")
     assert check("0.0.0.0", with_user).stdout == "access: 1 users on 0.0.0.0\n"
+
+
+def test_admin_settings_are_shown_as_written_in_secrets():
+    from app_state import Settings
+    from app_state.admin import settings_frame
+
+    frame = settings_frame(Settings(sla_minutes=(("call", 1.0), ("email", 240.0)), default_margin_rate=None))
+    shown = dict(zip(frame["setting"], frame["value"]))
+    assert (shown["sla_minutes"], shown["default_margin_rate"], shown["risk_weights"], shown["idle_minutes"]) == (
+        "call = 1, email = 240", "—", "—", "30")
