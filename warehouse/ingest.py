@@ -752,6 +752,36 @@ def _decode(data: bytes) -> str:
     return text
 
 
+def _read_all_text(data: bytes, scan: _Scan, file_name: str, records: int, table: str) -> pd.DataFrame:
+    """Every record as text, however many fields it has (pandas' C reader), so the counts can
+    be compared and the misfits rejected by line."""
+    try:
+        return pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False,
+                           na_filter=False, header=None, names=range(scan.widest), index_col=False,
+                           engine="c").iloc[1:].reset_index(drop=True)
+    except (pd.errors.ParserError, ValueError) as exc:
+        log.info("pandas could not parse %s: %s", file_name, exc)
+        raise _FileProblem(Reject(None, None, "not a readable CSV file", None), records, table) from None
+
+
+def _read_well_formed(data: bytes, width: int) -> pd.DataFrame | None:
+    """A CSV whose records all have ``width`` fields → text cells (Arrow's reader, every column a
+    string, quoted newlines allowed), columns 0..width−1; None when Arrow cannot read it."""
+    options = pa_csv.ReadOptions(column_names=[str(i) for i in range(width)], skip_rows=1, block_size=64 << 20)
+    convert = pa_csv.ConvertOptions(column_types={str(i): pa.string() for i in range(width)},
+                                    strings_can_be_null=False, quoted_strings_can_be_null=False)
+    parse = pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True)
+    try:
+        table = pa_csv.read_csv(io.BytesIO(data.removeprefix(codecs.BOM_UTF8)), read_options=options,
+                                parse_options=parse, convert_options=convert)
+    except (pa.ArrowInvalid, pa.ArrowException) as exc:
+        log.info("arrow could not read the CSV (%s); using pandas", exc)
+        return None
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
+    frame.columns = range(width)
+    return frame
+
+
 def _csv_batch(data: bytes, *, file_name: str, sha256: str, table: str | None) -> tuple[TableSpec, _Batch]:
     """CSV bytes → (target table, raw text cells of its well-formed records with their lines)."""
     try:
@@ -771,13 +801,11 @@ def _csv_batch(data: bytes, *, file_name: str, sha256: str, table: str | None) -
     problem = header_problem(spec, header)
     if problem is not None:
         raise _FileProblem(problem, records, table)
-    try:  # every record, however many fields it has, so the counts can be compared
-        raw = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False,
-                          na_filter=False, header=None, names=range(scan.widest), index_col=False,
-                          engine="c").iloc[1:]
-    except (pd.errors.ParserError, ValueError) as exc:
-        log.info("pandas could not parse %s: %s", file_name, exc)
-        raise _FileProblem(Reject(None, None, "not a readable CSV file", None), records, table) from None
+    raw = _read_all_text(data, scan, file_name, records, table) if scan.structural else None
+    if raw is None:  # every record has the header's fields: Arrow's multi-threaded reader
+        raw = _read_well_formed(data, len(header))
+        if raw is None:
+            raw = _read_all_text(data, scan, file_name, records, table)
     if len(raw) != records:
         raise ReconciliationError(f"{file_name}: the parser read {len(raw)} rows, the csv module {records}")
     raw = raw.loc[scan.well_formed, list(range(len(header)))].reset_index(drop=True)
