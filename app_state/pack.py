@@ -133,8 +133,13 @@ def slide_contents(snapshot: meeting.Snapshot, lang: str, currency: str) -> list
 
 # ---------------------------------------------------------------- PDF
 
-def _png(fig, width: int = 1400, height: int = 760) -> bytes:
-    return fig.to_image(format="png", width=width, height=height, scale=1)
+def _png(fig, width: int = 1400, height: int = 760) -> bytes | None:
+    """The chart as PNG (kaleido + Chromium), or None when it cannot be drawn here (logged)."""
+    try:
+        return fig.to_image(format="png", width=width, height=height, scale=1)
+    except Exception:  # no Chromium, or kaleido failed: the page keeps its text and tables
+        log.exception("cannot render a chart for the meeting pack")
+        return None
 
 
 def pdf_bytes(snapshot: meeting.Snapshot, lang: str, currency: str) -> bytes:
@@ -142,6 +147,7 @@ def pdf_bytes(snapshot: meeting.Snapshot, lang: str, currency: str) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(orientation="L", unit="mm", format=(PAGE_MM[1], PAGE_MM[0]))  # (short, long) side, turned
+    pdf.pack_lang = lang
     pdf.set_auto_page_break(False)
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
@@ -161,6 +167,10 @@ def pdf_bytes(snapshot: meeting.Snapshot, lang: str, currency: str) -> bytes:
         for block in content.blocks:
             y = _pdf_block(pdf, block, y)
     return bytes(pdf.output())
+
+
+def _lang_of(pdf) -> str:
+    return getattr(pdf, "pack_lang", "en")
 
 
 def _pdf_block(pdf, block: Block, y: float) -> float:
@@ -210,7 +220,13 @@ def _pdf_block(pdf, block: Block, y: float) -> float:
         figures = block.data
         each = (width - 6 * (len(figures) - 1)) / len(figures)
         for i, fig in enumerate(figures):
-            pdf.image(io.BytesIO(_png(fig)), x=12 + i * (each + 6), y=y, w=each)
+            png = _png(fig)
+            if png is None:
+                pdf.set_font("DejaVu", "", 11)
+                pdf.set_xy(12 + i * (each + 6), y)
+                pdf.cell(each, 6, i18n.t("meeting.pack.no_chart", _lang_of(pdf)))
+                continue
+            pdf.image(io.BytesIO(png), x=12 + i * (each + 6), y=y, w=each)
         return y + each * 760 / 1400 + 4
     headers, rows = block.data
     pdf.set_font("DejaVu", "", 10)

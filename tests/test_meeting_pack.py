@@ -51,3 +51,31 @@ def test_meeting_cli_unknown_week_says_which_weeks_exist(tmp_path):
     done = subprocess.run([sys.executable, "-m", "metrics", "meeting", "--db", str(db), "--week", "2019-W01",
                            "--out", str(tmp_path / "pack")], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert done.returncode == 2 and done.stderr.startswith("error: no data for week '2019-W01'")
+
+
+def test_pdf_without_a_chart_renderer_keeps_every_page(tmp_path, monkeypatch):
+    """No Chromium for kaleido: the PDF still has every slide, with a note where a chart was."""
+    import plotly.graph_objects as go
+
+    from app_state import meeting, pack
+    from tests.test_meeting_charts import BRIDGE
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no browser")
+
+    monkeypatch.setattr(go.Figure, "to_image", broken)
+    import datetime as dt
+
+    import pandas as pd
+    snapshot = meeting.Snapshot(
+        "2026-W47", dt.datetime(2026, 11, 23, 9, 0),
+        pd.DataFrame([{"name": "revenue_amount", "value": 10.0, "last_week": 8.0, "change": 2.0, "avg_4w": 9.0,
+                       "change_vs_avg": 1.0}]), (None, None, 0),
+        {"components": BRIDGE, "managers": pd.DataFrame(columns=["manager", "component", "change_amount"]),
+         "clients": pd.DataFrame(columns=["client_id", "client_name", "component"]),
+         "nps_split": pd.DataFrame()},
+        pd.DataFrame(columns=["client_id", "client_name", "manager", "revenue_at_risk_amount", "reasons"]),
+        pd.DataFrame(columns=["manager", "revenue_amount"]),
+        pd.DataFrame(), pd.DataFrame())
+    data = pack.pdf_bytes(snapshot, "en", "RUB")
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", data)) == 5  # agenda, numbers, changes, risk, decisions
