@@ -103,14 +103,20 @@ def load_week_kpis(filters: Filters, version: DataVersion, settings: Settings, w
     return {"rows": rows, "nps_ci": (this["nps_ci_low"], this["nps_ci_high"], this["nps_responses"])}
 
 
+SPANS = (1, 4)  # compare the week with the week before, or the last 4 weeks with the 4 before
+
+
 @cached(show_spinner=False, max_entries=64)
-def load_week_changes(filters: Filters, version: DataVersion, week: str) -> dict[str, pd.DataFrame]:
-    """What changed against last week: the company bridge, the bridge per manager, the clients
-    behind it (largest change first, with names), the NPS change split."""
+def load_week_changes(filters: Filters, version: DataVersion, week: str, span: int = 1) -> dict[str, pd.DataFrame]:
+    """What changed: the last ``span`` weeks up to ``week`` against the ``span`` weeks before —
+    the company bridge, the bridge per manager, the clients behind it (largest change first, with
+    names), the NPS change split."""
     from metrics import managers, meeting
     from metrics._time import Window
 
-    cur, prev = week_filters(filters, week), week_filters(filters, week, 1)
+    last = week_filters(filters, week)
+    cur = dataclasses.replace(last, start=last.start - dt.timedelta(days=7 * (span - 1)))
+    prev = dataclasses.replace(cur, start=cur.start - dt.timedelta(days=7 * span), end=cur.start)
     window_cur, window_prev = Window(cur.start, cur.end), Window(prev.start, prev.end)
     with scoped_tables(cur, version) as (backend, tables):
         payments = tables["payments"]
@@ -147,7 +153,8 @@ class Snapshot:
     taken_at: dt.datetime
     kpis: pd.DataFrame
     nps_ci: tuple
-    changes: dict
+    changes: dict            # this week against last week
+    changes_4w: dict         # the last 4 weeks against the 4 before ("last month to this one")
     risk: pd.DataFrame
     managers: pd.DataFrame
     decisions_to_check: pd.DataFrame
@@ -167,7 +174,8 @@ def build_snapshot(filters: Filters, version: DataVersion, settings: Settings, w
     filters = week_filters(filters, week)  # the sidebar's dates do not matter: one cache entry per week
     kpis = load_week_kpis(filters, version, settings, week)
     numbers = Snapshot(week, dt.datetime.now(), kpis["rows"], kpis["nps_ci"],
-                       load_week_changes(filters, version, week), load_week_risk(filters, version, settings, week),
+                       load_week_changes(filters, version, week), load_week_changes(filters, version, week, 4),
+                       load_week_risk(filters, version, settings, week),
                        load_week_managers(filters, version, week), pd.DataFrame(), pd.DataFrame())
     return _with_decisions(numbers)
 
@@ -226,10 +234,27 @@ def manager_summary(snapshot: Snapshot, manager: str) -> dict:
     return {"row": row, "change_amount": float(change), "risk": risk.head(5)}
 
 
-def bridge_clients(snapshot: Snapshot, component: str | None) -> pd.DataFrame:
+def changes_of(snapshot: Snapshot, span: int) -> dict:
+    return snapshot.changes if span == 1 else snapshot.changes_4w
+
+
+def bridge_clients(snapshot: Snapshot, component: str | None, span: int = 1) -> pd.DataFrame:
     """The clients behind the bridge (all, or one component), largest change first."""
-    clients = snapshot.changes["clients"]
+    clients = changes_of(snapshot, span)["clients"]
     return clients if component is None else clients[clients["component"] == component]
+
+
+def span_choice(lang: str) -> int:
+    """Week against last week, or the last 4 weeks against the 4 before."""
+    return st.segmented_control(i18n.t("meeting.span", lang), list(SPANS), default=1, key="bridge_span",
+                                format_func=lambda n: i18n.t(f"meeting.span.{n}", lang)) or 1
+
+
+def nps_split_values(snapshot: Snapshot, span: int = 1) -> list[tuple[str, object]]:
+    split = changes_of(snapshot, span)["nps_split"]
+    row = split.iloc[0].to_dict() if len(split) else {}
+    return [("nps_change", _clean(row.get("nps_change"))), ("nps_score_effect", _clean(row.get("score_effect"))),
+            ("nps_mix_effect", _clean(row.get("mix_effect")))]
 
 
 # ---------------------------------------------------------------- decisions
@@ -380,13 +405,6 @@ def nps_interval_text(snapshot: Snapshot, lang: str) -> str:
         return i18n.t("meeting.nps_ci.none", lang)
     return i18n.t("meeting.nps_ci", lang, low=i18n.fmt_metric("nps", low, lang, ""),
                   high=i18n.fmt_metric("nps", high, lang, ""), n=i18n.fmt_count(responses, lang))
-
-
-def nps_split_values(snapshot: Snapshot) -> list[tuple[str, object]]:
-    split = snapshot.changes["nps_split"]
-    row = split.iloc[0].to_dict() if len(split) else {}
-    return [("nps_change", _clean(row.get("nps_change"))), ("nps_score_effect", _clean(row.get("score_effect"))),
-            ("nps_mix_effect", _clean(row.get("mix_effect")))]
 
 
 def quadrant_text(row: dict, lang: str) -> str:

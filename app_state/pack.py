@@ -91,8 +91,8 @@ def slide_contents(snapshot: meeting.Snapshot, lang: str, currency: str) -> list
                                Block("text", meeting.nps_interval_text(snapshot, lang))]
         elif slide.kind == "changes":
             bridge = charts.waterfall_revenue_bridge(snapshot.changes["components"], lang, currency,
-                                                     prev_label=t("meeting.last_week", lang),
-                                                     cur_label=t("meeting.this_week", lang))
+                                                     prev_label=t("meeting.before.1", lang),
+                                                     cur_label=t("meeting.now.1", lang))
             by_manager = charts.bar_bridge_by_manager(snapshot.changes["managers"], lang, currency)
             split = [(t(f"metric.{name}.label", lang), i18n.fmt_metric(name, value, lang, currency), "", "")
                      for name, value in meeting.nps_split_values(snapshot)]

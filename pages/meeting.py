@@ -55,23 +55,25 @@ def kpis() -> None:
 
 
 def changes() -> None:
+    span = meeting.span_choice(lang)
+    moved = meeting.changes_of(snapshot, span)
     left, right = st.columns([3, 2])
-    bridge = charts.waterfall_revenue_bridge(snapshot.changes["components"], lang, currency,
-                                             prev_label=t("meeting.last_week", lang),
-                                             cur_label=t("meeting.this_week", lang))
+    bridge = charts.waterfall_revenue_bridge(moved["components"], lang, currency,
+                                             prev_label=t(f"meeting.before.{span}", lang),
+                                             cur_label=t(f"meeting.now.{span}", lang))
     left.plotly_chart(charts.for_slide(bridge, meeting.dark()), width="stretch", key="bridge", theme=None)
-    by_manager = charts.bar_bridge_by_manager(snapshot.changes["managers"], lang, currency)
+    by_manager = charts.bar_bridge_by_manager(moved["managers"], lang, currency)
     right.plotly_chart(charts.for_slide(by_manager, meeting.dark()), width="stretch", key="bridge_managers",
                        theme=None)
     split = st.columns(3)
-    for column, (name, value) in zip(split, meeting.nps_split_values(snapshot)):
+    for column, (name, value) in zip(split, meeting.nps_split_values(snapshot, span)):
         column.metric(t(f"metric.{name}.label", lang), fmt_metric(name, value, lang, currency),
                       help=t(f"metric.{name}.description", lang), border=True)
     st.caption(t("meeting.nps_split.note", lang))
     with st.expander(t("meeting.drill", lang), expanded=not presenting):
         component = st.selectbox(t("meeting.drill", lang), ["all", *meeting.BRIDGE_STEPS], key="drill_component",
                                  format_func=lambda c: t(f"meeting.component.{c}", lang))
-        app_state.show_table(meeting.bridge_clients(snapshot, None if component == "all" else component),
+        app_state.show_table(meeting.bridge_clients(snapshot, None if component == "all" else component, span),
                              {"client_name": "text", "manager": "text", "component": "code:meeting.component",
                               "prev_amount": "money", "cur_amount": "money", "change_amount": "money"},
                              lang, currency, height=360, name="bridge-clients")

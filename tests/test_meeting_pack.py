@@ -67,13 +67,14 @@ def test_pdf_without_a_chart_renderer_keeps_every_page(tmp_path, monkeypatch):
     import datetime as dt
 
     import pandas as pd
+    changes = {"components": BRIDGE, "managers": pd.DataFrame(columns=["manager", "component", "change_amount"]),
+               "clients": pd.DataFrame(columns=["client_id", "client_name", "component"]),
+               "nps_split": pd.DataFrame()}
     snapshot = meeting.Snapshot(
         "2026-W47", dt.datetime(2026, 11, 23, 9, 0),
         pd.DataFrame([{"name": "revenue_amount", "value": 10.0, "last_week": 8.0, "change": 2.0, "avg_4w": 9.0,
                        "change_vs_avg": 1.0}]), (None, None, 0),
-        {"components": BRIDGE, "managers": pd.DataFrame(columns=["manager", "component", "change_amount"]),
-         "clients": pd.DataFrame(columns=["client_id", "client_name", "component"]),
-         "nps_split": pd.DataFrame()},
+        changes, changes,
         pd.DataFrame(columns=["client_id", "client_name", "manager", "revenue_at_risk_amount", "reasons"]),
         pd.DataFrame(columns=["manager", "revenue_amount"]),
         pd.DataFrame(), pd.DataFrame())

@@ -185,3 +185,16 @@ def test_agenda_folds_the_managers_slides_into_one_line():
             Slide("decisions", "Decisions")]
     assert agenda_items(deck, "en") == ["1. Agenda", "2. Numbers", "3. Changes", "4. Risk",
                                         "5–7. The managers, one slide each (3)", "8. Decisions"]
+
+
+def test_the_bridge_compares_4_weeks_with_the_4_before_on_request(meeting, db):
+    import json
+
+    week = last_complete_week(db)
+    at = meeting(present="1", slide="3")
+    at.segmented_control(key="bridge_span").set_value(4).run()
+    waterfall = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    before = sum(week_revenue(db, week, back) for back in range(4, 8))
+    now = sum(week_revenue(db, week, back) for back in range(0, 4))
+    assert waterfall["y"][0] == pytest.approx(before) and waterfall["y"][-1] == pytest.approx(now)
+    assert waterfall["x"][0] == i18n.t("meeting.before.4", "en")
