@@ -209,11 +209,12 @@ async def import_once(session: Session, url: str, name: str, data: bytes) -> flo
 
 # ---------------------------------------------------------------- the load
 
-async def viewer(url: str, deadline: float, offset: int, timings: dict, errors: list) -> None:
+async def viewer(url: str, deadline: float, offset: int, timings: dict, errors: list,
+                 runs: int | None = None) -> None:
     try:
         async with Session(url) as session:
             i = offset
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and (runs is None or i - offset < runs):
                 page = VIEW_PAGES[i % len(VIEW_PAGES)]
                 i += 1
                 seconds = await session.run("" if page == "overview" else page)
@@ -223,11 +224,12 @@ async def viewer(url: str, deadline: float, offset: int, timings: dict, errors: 
         errors.append(f"viewer: {type(exc).__name__}: {exc}")
 
 
-async def importer(url: str, deadline: float, number: int, timings: dict, errors: list, imported: list) -> None:
+async def importer(url: str, deadline: float, number: int, timings: dict, errors: list, imported: list,
+                   runs: int | None = None) -> None:
     try:
         async with Session(url) as session:
             batch = 0
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and (runs is None or batch < runs):
                 batch += 1
                 name = f"load-{number}-{batch}.csv"
                 rows = "".join(f"2026-11-{(batch % 20) + 1:02d},load-{number}-{batch}-{k},{k + 1}\n" for k in range(20))
@@ -244,13 +246,17 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-async def load(url: str, sessions: int, importers: int, seconds: float) -> dict:
+async def load(url: str, sessions: int, importers: int, seconds: float, rounds: int | None = None) -> dict:
+    """Viewers cycle through the pages and importers upload until ``seconds`` are up — or, with
+    ``rounds``, until each viewer has seen every page ``rounds`` times and each importer has
+    uploaded ``rounds`` files (``seconds`` still bounds it)."""
     timings: dict[str, list[float]] = {}
     errors: list[str] = []
     imported: list[str] = []
     deadline = time.monotonic() + seconds
-    tasks = [viewer(url, deadline, i, timings, errors) for i in range(sessions)]
-    tasks += [importer(url, deadline, i, timings, errors, imported) for i in range(importers)]
+    views = None if rounds is None else rounds * len(VIEW_PAGES)
+    tasks = [viewer(url, deadline, i, timings, errors, views) for i in range(sessions)]
+    tasks += [importer(url, deadline, i, timings, errors, imported, rounds) for i in range(importers)]
     await asyncio.gather(*tasks)
     return {
         "pages": {page: {"runs": len(v), "p50_s": round(statistics.median(v), 2),
