@@ -38,6 +38,7 @@ def main() -> None:
     st.set_page_config(page_title=t("app.title", lang))
     settings = app_state.get_settings()
     try:
+        auth.audit_config_change("settings", app_state.settings_summary(settings))
         user = auth.current_user(settings.idle_minutes)
     except DatabaseInUse as exc:
         _database_in_use(exc, lang)

@@ -116,6 +116,11 @@ def get_settings() -> Settings:
     return Settings(**values)
 
 
+def settings_summary(settings: Settings) -> str:
+    """The settings in force as one line ('currency=RUB; churn_after_days=90; …') for the audit."""
+    return "; ".join(f"{f.name}={getattr(settings, f.name)}" for f in fields(settings))
+
+
 def sla_minutes(settings: Settings) -> dict[str, float]:
     """The SLA per channel in force: metrics' defaults with the settings' overrides."""
     from metrics import service

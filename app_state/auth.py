@@ -106,7 +106,7 @@ def current_user(idle_minutes: float) -> User | None:
 
 @st.cache_resource(show_spinner=False)
 def _users_seen() -> dict:
-    """The users configuration this process last audited ({"summary": str})."""
+    """The configurations this process last audited ({"users": str, "settings": str})."""
     return {}
 
 
@@ -123,23 +123,27 @@ def users_summary(users: Mapping[str, User]) -> str:
 
 
 def _audit_user_changes(users: Mapping[str, User]) -> None:
-    """A ``users`` audit event whenever the configured users differ from the last ones audited
-    (compared once per process with the log, then in memory)."""
+    """A ``users`` audit event whenever the configured users differ from the last ones audited."""
+    audit_config_change("users", users_summary(users))
+
+
+def audit_config_change(action: str, summary: str) -> None:
+    """An audit event (``users`` or ``settings``) whenever that configuration differs from the
+    last one audited — compared once per process with the log, then in memory."""
     from warehouse import audit as audit_log
 
-    summary = users_summary(users)
     seen = _users_seen()
-    if seen.get("summary") == summary:
+    if seen.get(action) == summary:
         return
     try:
         with cursor() as cur:
-            last = cur.execute("SELECT detail FROM audit_log WHERE action = 'users' "
-                               "ORDER BY event_id DESC LIMIT 1").fetchall()
+            last = cur.execute("SELECT detail FROM audit_log WHERE action = ? ORDER BY event_id DESC LIMIT 1",
+                               [action]).fetchall()
             if not last or last[0][0] != summary:
-                audit_log.record(cur, "users", user=None, detail=summary)
-        seen["summary"] = summary
+                audit_log.record(cur, action, user=None, detail=summary)
+        seen[action] = summary
     except Exception:
-        log.exception("cannot audit the users configuration")
+        log.exception("cannot audit the %s configuration", action)
 
 
 def _password_user(users: Mapping[str, User], idle_minutes: float) -> User | None:

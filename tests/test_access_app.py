@@ -192,7 +192,7 @@ def test_language_is_remembered_per_user(open_app):
 def test_a_change_of_users_is_audited_once(open_app, db, secrets):
     from app_state import auth
 
-    auth._users_seen().clear()
+    auth._users_seen().pop("users", None)
     open_app()
     open_app()  # the same users: no second event
     changed = {"users": {**secrets["users"], "gleb": {"password_hash": "x", "role": "viewer", "teams": [TEAM_A]}}}
@@ -234,3 +234,25 @@ def test_oidc_sign_in_maps_the_email_to_a_user_and_refuses_strangers(open_app, d
     stranger.run()
     assert [e.value for e in stranger.error] == [i18n.t("auth.oidc_unknown", "en", email="someone@else.org")]
     assert no_data_elements(stranger)
+
+
+
+def test_a_change_of_settings_is_audited_once(open_app, db, monkeypatch):
+    import dataclasses
+
+    import app_state
+    from app_state import auth
+
+    auth._users_seen().pop("settings", None)
+    open_app()
+    open_app()
+    changed = dataclasses.replace(app_state.get_settings(), churn_after_days=60)
+    monkeypatch.setattr(app_state, "get_settings", lambda: changed)
+    open_app()
+    con = connect(db)
+    try:
+        details = [d for (d,) in con.execute(
+            "SELECT detail FROM audit_log WHERE action = 'settings' ORDER BY event_id").fetchall()]
+    finally:
+        con.close()
+    assert len(details) == 2 and "churn_after_days=90" in details[0] and "churn_after_days=60" in details[1]
