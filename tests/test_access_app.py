@@ -67,6 +67,15 @@ def audit_rows(db_path, user: str) -> list[str]:
         con.close()
 
 
+def audit_details(db_path, action: str) -> list[str]:
+    con = connect(db_path)
+    try:
+        return [d for (d,) in con.execute(
+            "SELECT detail FROM audit_log WHERE action = ? ORDER BY event_id", [action]).fetchall()]
+    finally:
+        con.close()
+
+
 def no_data_elements(at: AppTest) -> bool:
     return not (at.metric or at.dataframe or at.get("plotly_chart") or at.table)
 
@@ -199,12 +208,7 @@ def test_a_change_of_users_is_audited_once(open_app, db, secrets):
     at = AppTest.from_file(ENTRY, default_timeout=90)
     at.secrets["users"] = changed["users"]
     at.run()
-    con = connect(db)
-    try:
-        details = [d for (d,) in con.execute(
-            "SELECT detail FROM audit_log WHERE action = 'users' ORDER BY event_id").fetchall()]
-    finally:
-        con.close()
+    details = audit_details(db, "users")
     assert len(details) == 2
     assert [entry.split(":")[0] for entry in details[1].split("; ")] == ["anna", "boss", "gleb", "vera"]
     assert "hash" not in details[1] and "scrypt" not in details[1]
@@ -249,10 +253,5 @@ def test_a_change_of_settings_is_audited_once(open_app, db, monkeypatch):
     changed = dataclasses.replace(app_state.get_settings(), churn_after_days=60)
     monkeypatch.setattr(app_state, "get_settings", lambda: changed)
     open_app()
-    con = connect(db)
-    try:
-        details = [d for (d,) in con.execute(
-            "SELECT detail FROM audit_log WHERE action = 'settings' ORDER BY event_id").fetchall()]
-    finally:
-        con.close()
+    details = audit_details(db, "settings")
     assert len(details) == 2 and "churn_after_days=90" in details[0] and "churn_after_days=60" in details[1]
