@@ -434,6 +434,11 @@ def _is_number(values: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
+def cell_formatter(kind: str, lang: str, currency: str):
+    """The text a table cell of ``kind`` shows (``show_table``'s kinds), "—" when missing."""
+    return _missing_aware(_formatter(kind, lang, currency))
+
+
 def _missing_aware(fmt):
     def formatted(value) -> str:
         if i18n.is_missing(value) or value == -math.inf:

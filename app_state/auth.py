@@ -41,13 +41,13 @@ def _secrets() -> Mapping:
         return {}
 
 
-def configured_users() -> dict[str, User]:
+def configured_users(secrets: Mapping | None = None) -> dict[str, User]:
     """{name: User} from the secrets (UsersError when they are wrong)."""
-    return users_from_secrets(_secrets())
+    return users_from_secrets(_secrets() if secrets is None else secrets)
 
 
-def oidc_configured() -> bool:
-    return bool(_secrets().get("auth"))
+def oidc_configured(secrets: Mapping | None = None) -> bool:
+    return bool((_secrets() if secrets is None else secrets).get("auth"))
 
 
 def served_beyond_loopback() -> bool:
@@ -87,14 +87,15 @@ def current_user(idle_minutes: float) -> User | None:
     caller shows :func:`sign_in_page` and nothing else). Stops the run with a message when the
     configuration is wrong or the server is exposed without users."""
     lang = st.session_state.get("lang") or "en"
+    secrets = _secrets()
     try:
-        users = configured_users()
+        users = configured_users(secrets)
     except UsersError as problem:
         log.error("users in secrets.toml: %s", problem)
         st.error(i18n.t("auth.config_error", lang))
         st.stop()
     _audit_user_changes(users)
-    if oidc_configured():
+    if oidc_configured(secrets):
         return _oidc_user(users, lang)
     if not users:
         if served_beyond_loopback():
@@ -105,7 +106,7 @@ def current_user(idle_minutes: float) -> User | None:
 
 
 @st.cache_resource(show_spinner=False)
-def _users_seen() -> dict:
+def _configs_audited() -> dict:
     """The configurations this process last audited ({"users": str, "settings": str})."""
     return {}
 
@@ -132,7 +133,7 @@ def audit_config_change(action: str, summary: str) -> None:
     last one audited — compared once per process with the log, then in memory."""
     from warehouse import audit as audit_log
 
-    seen = _users_seen()
+    seen = _configs_audited()
     if seen.get(action) == summary:
         return
     try:

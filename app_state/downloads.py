@@ -38,18 +38,18 @@ def download_buttons(frame: pd.DataFrame, name: str, lang: str) -> None:
     with st.container(horizontal=True):
         for fmt, data in build.items():
             st.download_button(
-                i18n.t(f"exports.download_{fmt}", lang), data=_audited(data, user, f"{name}.{fmt}", len(frame)),
+                i18n.t(f"exports.download_{fmt}", lang), data=audited(data, user, f"{name}.{fmt} ({len(frame)} rows)"),
                 file_name=f"{name}.{fmt}",
                 mime=MIME[fmt], key=download_key(name, frame.columns, fmt),
                 help=i18n.t("exports.download_help", lang), on_click="ignore",
                 icon=":material/download:", type="tertiary")
 
 
-def _audited(build, user: str, file_name: str, rows: int):
+def audited(build, user: str, detail: str):
     """The file builder, which also writes an ``export`` audit event when a download is made."""
     def data() -> bytes:
         from app_state import auth
 
-        auth.audit("export", user, f"{file_name} ({rows} rows)")
+        auth.audit("export", user, detail)
         return build()
     return data

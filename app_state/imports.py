@@ -261,7 +261,7 @@ def mapping_editor(plan, key: str, lang: str):
     base = _base_mapping(plan, table)
     spec = TABLES[table]
     chosen_by_column, changed = {}, False
-    with st.expander(i18n.t("upload.mapping", lang), expanded=bool(_missing(base))):
+    with st.expander(i18n.t("upload.mapping", lang), expanded=not complete(base)):
         grid = st.columns(PREVIEW_COLUMNS)
         for position, column in enumerate(spec.columns):
             default = _choice_of(plan, base, column)
@@ -291,14 +291,11 @@ def mapping_editor(plan, key: str, lang: str):
     return Proposal(table, mapped, constants, 1.0, [], options, derived)
 
 
-def _missing(chosen) -> list[str]:
+def complete(chosen) -> bool:
+    """Every required column of the mapping's table has a header, constant or derivation."""
     from warehouse import intake
 
-    return intake.missing_required(chosen)
-
-
-def complete(chosen) -> bool:
-    return not _missing(chosen)
+    return not intake.missing_required(chosen)
 
 
 def can_save_preset(plan, chosen) -> bool:

@@ -224,6 +224,25 @@ def go_to_slide(number: int) -> None:
     st.query_params["slide"] = str(number)
 
 
+MANAGER_METRICS = ("clients_count", "revenue_amount", "margin_amount", "margin_per_hour", "revenue_change_amount",
+                   "nps", "first_response_median_min", "missed_call_rate")
+
+
+def manager_cells(summary: dict, lang: str, currency: str) -> list[tuple[str, str, str | None]]:
+    """A manager's slide figures: (label, value, help) in MANAGER_METRICS order; the change
+    against last week is signed, NPS says from how many answers."""
+    row, cells = summary["row"], []
+    for name in MANAGER_METRICS:
+        if name == "revenue_change_amount":
+            value = i18n.fmt_metric_change(name, summary["change_amount"], lang, currency)
+        else:
+            value = i18n.fmt_metric(name, row.get(name), lang, currency)
+        helps = i18n.t("meeting.nps_n", lang, n=i18n.fmt_count(row.get("nps_responses") or 0, lang)) \
+            if name == "nps" else None
+        cells.append((i18n.t(f"metric.{name}.label", lang), value, helps))
+    return cells
+
+
 def manager_summary(snapshot: Snapshot, manager: str) -> dict:
     """One manager's slide: their scorecard row, their bridge total vs last week, their at-risk
     clients (largest revenue at risk first)."""
@@ -390,7 +409,7 @@ def agenda_markdown(deck: list[Slide], lang: str) -> str:
     return "\n".join(f"- {item}" for item in agenda_items(deck, lang))
 
 
-def vs_average_text(row, info, lang: str, currency: str) -> str:
+def vs_average_text(row, lang: str, currency: str) -> str:
     """'4-week average: RUB 1,200 (+RUB 80)' for a KPI row of :func:`load_week_kpis`."""
     if i18n.is_missing(row.avg_4w):
         return i18n.t("meeting.avg.none", lang)
@@ -505,32 +524,17 @@ def decision_form(snapshot: Snapshot, user: str, lang: str) -> None:
 
 def pack_buttons(snapshot: Snapshot, lang: str, currency: str) -> None:
     """Download the meeting pack (PDF, self-contained HTML, Excel), built when clicked."""
-    from app_state import auth, pack
+    from app_state import auth, downloads, pack
 
     user = auth.session_user_name()
     stem = f"meeting-{snapshot.week}"
     builds = {
         "pdf": ("application/pdf", lambda: pack.pdf_bytes(snapshot, lang, currency)),
         "html": ("text/html", lambda: pack.html_text(snapshot, lang, currency).encode("utf-8")),
-        "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                 lambda: pack_xlsx(snapshot, lang)),
+        "xlsx": (downloads.MIME["xlsx"], lambda: pack.xlsx_bytes(snapshot, lang)),
     }
-
-    def audited(fmt: str, build):
-        def data() -> bytes:
-            auth.audit("export", user, f"{stem}.{fmt}")
-            return build()
-        return data
-
     with st.container(horizontal=True):
         for fmt, (mime, build) in builds.items():
-            st.download_button(i18n.t(f"meeting.pack.{fmt}", lang), data=audited(fmt, build), file_name=f"{stem}.{fmt}",
-                               mime=mime, key=f"pack_{fmt}", on_click="ignore", icon=":material/download:",
-                               help=i18n.t("meeting.pack.help", lang))
-
-
-def pack_xlsx(snapshot: Snapshot, lang: str) -> bytes:
-    import exports
-    from app_state import pack
-
-    return exports.xlsx_bytes(pack.tables(snapshot, lang))
+            st.download_button(i18n.t(f"meeting.pack.{fmt}", lang), file_name=f"{stem}.{fmt}",
+                               data=downloads.audited(build, user, f"{stem}.{fmt}"), mime=mime, key=f"pack_{fmt}",
+                               on_click="ignore", icon=":material/download:", help=i18n.t("meeting.pack.help", lang))

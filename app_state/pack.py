@@ -19,7 +19,7 @@ import pandas as pd
 import charts
 import exports
 import i18n
-from app_state import meeting
+from app_state import cell_formatter, delta_text, meeting
 
 log = logging.getLogger(__name__)
 
@@ -45,30 +45,16 @@ class SlideContent:
 
 
 def _kpi_cells(snapshot: meeting.Snapshot, lang: str, currency: str) -> list[tuple[str, str, str, str]]:
-    cells = []
-    for row in snapshot.kpis.itertuples():
-        delta = i18n.fmt_metric_change(row.name, row.change, lang, currency) if not i18n.is_missing(row.change) else ""
-        cells.append((i18n.t(f"metric.{row.name}.label", lang), i18n.fmt_metric(row.name, row.value, lang, currency),
-                      delta, meeting.vs_average_text(row, None, lang, currency)))
-    return cells
+    return [(i18n.t(f"metric.{row.name}.label", lang), i18n.fmt_metric(row.name, row.value, lang, currency),
+             delta_text(row.name, row.change, lang, currency) or "", meeting.vs_average_text(row, lang, currency))
+            for row in snapshot.kpis.itertuples()]
 
 
 def _table(frame: pd.DataFrame, columns: dict[str, str], lang: str, currency: str) -> tuple[list[str], list[list[str]]]:
-    """(headers, rows of text) of ``frame`` formatted like the app's tables."""
-    formats = {"text": lambda v: "" if i18n.is_missing(v) else str(v),
-               "money": lambda v: i18n.fmt_money(v, lang, currency),
-               "date": lambda v: i18n.fmt_date(v, lang)}
+    """(headers, rows of text) of ``frame`` formatted as the app's tables show them."""
+    formats = {column: cell_formatter(kind, lang, currency) for column, kind in columns.items()}
     headers = [i18n.t(f"col.{c}", lang) for c in columns]
-    rows = []
-    for record in frame.to_dict("records"):
-        row = []
-        for column, kind in columns.items():
-            value = record.get(column)
-            if kind.startswith("code:"):
-                row.append(i18n.t(f"{kind[5:]}.{value}", lang) if not i18n.is_missing(value) else "")
-            else:
-                row.append(i18n.MISSING if i18n.is_missing(value) and kind != "text" else formats[kind](value))
-        rows.append(row)
+    rows = [[formats[column](record.get(column)) for column in columns] for record in frame.to_dict("records")]
     return headers, rows
 
 
@@ -106,13 +92,7 @@ def slide_contents(snapshot: meeting.Snapshot, lang: str, currency: str) -> list
         elif slide.kind == "manager":
             summary = meeting.manager_summary(snapshot, slide.manager)
             row = summary["row"]
-            names = ("clients_count", "revenue_amount", "margin_amount", "margin_per_hour", "nps",
-                     "first_response_median_min", "missed_call_rate")
-            cells = [(t(f"metric.{n}.label", lang), i18n.fmt_metric(n, row.get(n), lang, currency), "", "")
-                     for n in names]
-            cells.insert(4, (t("metric.revenue_change_amount.label", lang),
-                             i18n.fmt_metric_change("revenue_change_amount", summary["change_amount"], lang,
-                                                    currency), "", ""))
+            cells = [(label, value, "", "") for label, value, _ in meeting.manager_cells(summary, lang, currency)]
             content.blocks += [Block("kpis", cells),
                                Block("text", meeting.quadrant_text(row, lang).replace("**", ""))]
             if not summary["risk"].empty:
@@ -147,7 +127,6 @@ def pdf_bytes(snapshot: meeting.Snapshot, lang: str, currency: str) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(orientation="L", unit="mm", format=(PAGE_MM[1], PAGE_MM[0]))  # (short, long) side, turned
-    pdf.pack_lang = lang
     pdf.set_auto_page_break(False)
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
@@ -165,15 +144,11 @@ def pdf_bytes(snapshot: meeting.Snapshot, lang: str, currency: str) -> bytes:
         pdf.set_text_color(0, 0, 0)
         y = 33.0
         for block in content.blocks:
-            y = _pdf_block(pdf, block, y)
+            y = _pdf_block(pdf, block, y, lang)
     return bytes(pdf.output())
 
 
-def _lang_of(pdf) -> str:
-    return getattr(pdf, "pack_lang", "en")
-
-
-def _pdf_block(pdf, block: Block, y: float) -> float:
+def _pdf_block(pdf, block: Block, y: float, lang: str) -> float:
     width = PAGE_MM[0] - 24
     if block.title:
         pdf.set_font("DejaVu", "B", 14)
@@ -224,7 +199,7 @@ def _pdf_block(pdf, block: Block, y: float) -> float:
             if png is None:
                 pdf.set_font("DejaVu", "", 11)
                 pdf.set_xy(12 + i * (each + 6), y)
-                pdf.cell(each, 6, i18n.t("meeting.pack.no_chart", _lang_of(pdf)))
+                pdf.cell(each, 6, i18n.t("meeting.pack.no_chart", lang))
                 continue
             pdf.image(io.BytesIO(png), x=12 + i * (each + 6), y=y, w=each)
         return y + each * 760 / 1400 + 4
@@ -313,6 +288,11 @@ def tables(snapshot: meeting.Snapshot, lang: str) -> dict[str, pd.DataFrame]:
             "decisions": snapshot.decisions_of_week}
 
 
+def xlsx_bytes(snapshot: meeting.Snapshot, lang: str) -> bytes:
+    """The slides' tables as one formula-safe workbook, a sheet each."""
+    return exports.xlsx_bytes(tables(snapshot, lang))
+
+
 def write_pack(snapshot: meeting.Snapshot, lang: str, currency: str, out_dir: Path) -> dict[str, Path]:
     """meeting-<week>.pdf, .html, .xlsx and one formula-safe CSV per table under ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -321,7 +301,7 @@ def write_pack(snapshot: meeting.Snapshot, lang: str, currency: str, out_dir: Pa
     written["pdf"].write_bytes(pdf_bytes(snapshot, lang, currency))
     written["html"].write_text(html_text(snapshot, lang, currency), encoding="utf-8")
     sheets = tables(snapshot, lang)
-    written["xlsx"].write_bytes(exports.xlsx_bytes(sheets))
+    written["xlsx"].write_bytes(xlsx_bytes(snapshot, lang))
     for name, frame in sheets.items():
         path = out_dir / f"{stem}-{name}.csv"
         path.write_bytes(exports.csv_bytes(frame, lang))

@@ -15,7 +15,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from metrics._time import Window, client_revenue_in_windows, in_window
+from metrics._time import Window, client_revenue_in_windows, in_window, ts_literal
+from metrics.churn import client_churn_dates
 from metrics.managers import left_attach
 from metrics.nps import DETRACTOR_MAX_SCORE, PROMOTER_MIN_SCORE
 
@@ -250,9 +251,6 @@ def client_flow(payments: ir.Table, clients: ir.Table, *, start, end, churn_afte
       positive payment + ``churn_after_days``; :func:`metrics.churn.client_churn_dates`) falls
       in the window.
     """
-    from metrics._time import ts_literal
-    from metrics.churn import client_churn_dates
-
     lo, hi = ts_literal(start), ts_literal(end)
     positive = payments.filter(payments.amount > 0)
     first = positive.group_by("client_id").aggregate(first_paid_at=positive.paid_at.min())

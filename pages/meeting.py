@@ -8,7 +8,7 @@ import app_state
 import charts
 from app_state import meeting
 from app_state.safe_text import plain
-from i18n import fmt_count, fmt_date, fmt_metric, fmt_metric_change, t, tn
+from i18n import fmt_count, fmt_date, fmt_metric, t, tn
 
 ctx = app_state.page_context()
 lang, f, currency = ctx.lang, ctx.filters, ctx.filters.currency
@@ -44,13 +44,12 @@ def agenda() -> None:
 def kpis() -> None:
     grid = st.columns(3)
     for position, row in enumerate(snapshot.kpis.itertuples()):
-        info = app_state.metric_info(row.name)
         grid[position % 3].metric(
             t(f"metric.{row.name}.label", lang), fmt_metric(row.name, row.value, lang, currency),
             delta=app_state.delta_text(row.name, row.change, lang, currency),
             delta_color=app_state.delta_color(row.name), help=t(f"metric.{row.name}.description", lang),
             border=True)
-        grid[position % 3].caption(meeting.vs_average_text(row, info, lang, currency))
+        grid[position % 3].caption(meeting.vs_average_text(row, lang, currency))
     st.caption(meeting.nps_interval_text(snapshot, lang))
 
 
@@ -93,23 +92,10 @@ def risk() -> None:
 
 def manager_slide(name: str) -> None:
     summary = meeting.manager_summary(snapshot, name)
-    row = summary["row"]
-    top = st.columns(4)
-    for column, metric in zip(top, ("clients_count", "revenue_amount", "margin_amount", "margin_per_hour")):
-        column.metric(t(f"metric.{metric}.label", lang), fmt_metric(metric, row.get(metric), lang, currency),
-                      border=True)
-    bottom = st.columns(4)
-    bottom[0].metric(t("metric.revenue_change_amount.label", lang),
-                     fmt_metric_change("revenue_change_amount", summary["change_amount"], lang, currency),
-                     border=True)
-    bottom[1].metric(t("metric.nps.label", lang), fmt_metric("nps", row.get("nps"), lang, currency), border=True,
-                     help=t("meeting.nps_n", lang, n=fmt_count(row.get("nps_responses") or 0, lang)))
-    bottom[2].metric(t("metric.first_response_median_min.label", lang),
-                     fmt_metric("first_response_median_min", row.get("first_response_median_min"), lang, currency),
-                     border=True)
-    bottom[3].metric(t("metric.missed_call_rate.label", lang),
-                     fmt_metric("missed_call_rate", row.get("missed_call_rate"), lang, currency), border=True)
-    st.markdown(meeting.quadrant_text(row, lang))
+    grid = st.columns(4)
+    for position, (label, value, help_text) in enumerate(meeting.manager_cells(summary, lang, currency)):
+        grid[position % 4].metric(label, value, help=help_text, border=True)
+    st.markdown(meeting.quadrant_text(summary["row"], lang))
     if summary["risk"].empty:
         st.caption(t("meeting.manager.no_risk", lang))
     else:

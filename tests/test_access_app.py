@@ -201,7 +201,7 @@ def test_language_is_remembered_per_user(open_app):
 def test_a_change_of_users_is_audited_once(open_app, db, secrets):
     from app_state import auth
 
-    auth._users_seen().pop("users", None)
+    auth._configs_audited().pop("users", None)
     open_app()
     open_app()  # the same users: no second event
     changed = {"users": {**secrets["users"], "gleb": {"password_hash": "x", "role": "viewer", "teams": [TEAM_A]}}}
@@ -247,7 +247,7 @@ def test_a_change_of_settings_is_audited_once(open_app, db, monkeypatch):
     import app_state
     from app_state import auth
 
-    auth._users_seen().pop("settings", None)
+    auth._configs_audited().pop("settings", None)
     open_app()
     open_app()
     changed = dataclasses.replace(app_state.get_settings(), churn_after_days=60)

@@ -19,6 +19,7 @@ Saved presets live in the ``presets`` table; built-in ones in ``warehouse/preset
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -193,7 +194,7 @@ def plan_file(con, source: Source, *, file_name: str, table: str | None = None,
     ValueError for an unknown preset name."""
     kind = readers.sniff_kind(_prefix(source))
     raw = _first_rows(source, kind, SAMPLE_ROWS)
-    records = readers.count_records(source) if kind == "csv" else raw.records_count
+    records = readers.count_records(source, encoding=raw.encoding) if kind == "csv" else raw.records_count
     if kind == "parquet" and (_canonical_table(raw) is None or preset is not None):
         raise readers.UnreadableFile("parquet", "A Parquet file must have the dashboard's own column names "
                                                 f"(see the README); this one has: {', '.join(raw.headers)[:200]}.")
@@ -206,24 +207,25 @@ def plan_file(con, source: Source, *, file_name: str, table: str | None = None,
         chosen = preset
     canonical = None
     if chosen is None:
-        canonical = _canonical_table(raw) if table in (None, _canonical_table(raw)) else None
+        found_table = _canonical_table(raw)
+        canonical = found_table if table in (None, found_table) else None
     if chosen is None and canonical is None:
         chosen = mapping.find_preset(raw.headers, [p for p in all_presets(con) if table in (None, p.table)])
         if chosen is None:
             chosen = mapping.propose_mapping(raw.headers, raw.rows, table)
             if chosen.options.get("ambiguous_dates") and records > len(raw.rows):
-                _settle_dates_from_whole_file(source, chosen)
+                _settle_dates_from_whole_file(source, chosen, raw.encoding)
     if isinstance(chosen, Preset):
         found = chosen.name
     return FilePlan(file_name, raw.kind, raw.encoding, raw.delimiter, raw.headers, records, canonical,
                     chosen, found, raw.rows)
 
 
-def _settle_dates_from_whole_file(source: Source, proposal: Proposal) -> None:
+def _settle_dates_from_whole_file(source: Source, proposal: Proposal, encoding: str | None) -> None:
     """The first rows left slash dates open (03/04/2024): read the rest of those columns, chunk
     by chunk, until a day > 12 settles the order. Still open at the end → the page asks."""
     headers = proposal.options["ambiguous_dates"]
-    with contextlib.closing(readers.iter_chunks(source, chunk_rows=CHUNK_ROWS)) as chunks:
+    with contextlib.closing(readers.iter_chunks(source, chunk_rows=CHUNK_ROWS, encoding=encoding)) as chunks:
         for frame in chunks:
             for header in headers:
                 order, ambiguous = mapping.parsing.settle_date_order(frame[header])
@@ -271,14 +273,14 @@ def _as_chunk(table: str, mapped: Mapped, records: int) -> ingest.Chunk:
     return ingest.Chunk(pa.table(arrays), _reject_frame(problems), records, rejected, len(mapped.skipped))
 
 
-def _mapped_chunks(source: Source, kind: str, chosen: Mapping, chunk_rows: int):
+def _mapped_chunks(source: Source, kind: str, chosen: Mapping, chunk_rows: int, encoding: str | None):
     """The file's records, chunk by chunk, mapped → ingest.Chunk. UnreadableFile may come from
     any chunk (a broken quote deep in the file)."""
     if kind != "csv":
         raw = readers.read_table(_data(source), file_name="")
         yield _as_chunk(chosen.table, mapping.apply_mapping(raw, chosen), raw.records_count)
         return
-    with contextlib.closing(readers.iter_chunks(source, chunk_rows=chunk_rows)) as chunks:
+    with contextlib.closing(readers.iter_chunks(source, chunk_rows=chunk_rows, encoding=encoding)) as chunks:
         for frame in chunks:
             raw = readers.RawTable.from_chunk(frame)
             yield _as_chunk(chosen.table, mapping.apply_mapping(raw, chosen), raw.records_count)
@@ -292,12 +294,7 @@ def _pinned(chosen: Mapping, plan: FilePlan) -> Mapping:
              if isinstance(h, str) and TABLES[chosen.table].columns[c] == "TIMESTAMP" and h in plan.sample]
     settled = [mapping.parsing.settle_date_order(plan.sample[h]) for h in dated]
     order = "mdy" if any(o == "mdy" and not ambiguous for o, ambiguous in settled) else "dmy"
-    options = {**chosen.options, "date_order": order}
-    if isinstance(chosen, Preset):
-        return Preset(chosen.name, chosen.table, chosen.mapping, chosen.constants, chosen.derived, options,
-                      chosen.header_signature)
-    return Proposal(chosen.table, chosen.mapping, chosen.constants, chosen.score, chosen.missing_required,
-                    options, chosen.derived)
+    return dataclasses.replace(chosen, options={**chosen.options, "date_order": order})
 
 
 def _file_problem(file_name: str, table: str | None, records: int, message: str,
@@ -343,7 +340,7 @@ def import_file(con, source: Source, *, file_name: str, mapping_used: Mapping | 
     name = chosen.name if isinstance(chosen, Preset) else None
     try:
         return ingest.import_chunks(
-            con, TABLES[chosen.table], _mapped_chunks(source, plan.kind, chosen, chunk_rows),
+            con, TABLES[chosen.table], _mapped_chunks(source, plan.kind, chosen, chunk_rows, plan.encoding),
             file_name=file_name, sha256=sha256, records=plan.records, imported_by=imported_by,
             accept_partial=accept_partial, preset=name, progress=progress)
     except readers.UnreadableFile as problem:

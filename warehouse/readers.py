@@ -235,20 +235,22 @@ def _fit(row: list[str], width: int, drop_trailing: bool) -> list[str] | None:
     return row if len(row) == width else None
 
 
-def iter_chunks(source: bytes | str | Path, chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
+def iter_chunks(source: bytes | str | Path, chunk_rows: int = 200_000, *,
+                encoding: str | None = None) -> Iterator[pd.DataFrame]:
     """A CSV file (bytes or path) → DataFrames of ≤ ``chunk_rows`` records, text cells, index = line.
 
     Records with the wrong number of fields are left out of the frame and listed in
     ``frame.attrs["bad_rows"]`` (Reject); ``frame.attrs`` also carries headers/encoding/delimiter.
     The first chunk is yielded even when the file has only a header; when the records fill the
-    last chunk exactly, an empty chunk ends the stream.
+    last chunk exactly, an empty chunk ends the stream. ``encoding``: as found before (a chunk's
+    ``attrs["encoding"]``), so the file is not read once more to find it.
     """
     stream, prefix = _open(source)
     with stream:
         kind = sniff_kind(prefix)
         if kind != "csv":
             raise UnreadableFile(kind, f"This is an {kind} file: read it with read_table, not as CSV chunks.")
-        encoding = _encoding_of(stream)
+        encoding = encoding or _encoding_of(stream)
         text = io.TextIOWrapper(stream, encoding=_codec(encoding), newline="")
         delimiter = detect_delimiter(codecs.getincrementaldecoder(_codec(encoding))("replace").decode(prefix))
         records = _records(text, delimiter)
@@ -285,13 +287,13 @@ def _chunked(records, attrs: dict, drop_trailing: bool, chunk_rows: int) -> Iter
         lines, rows, bad = [], [], []
 
 
-def count_records(source: bytes | str | Path) -> int:
+def count_records(source: bytes | str | Path, *, encoding: str | None = None) -> int:
     """Records after the header, counted without the csv module: newlines outside quotes that end
     a non-blank record (numpy over ASCII-compatible bytes, in blocks; UTF-16 is re-encoded).
     A stray quote inside an unquoted field (``5" screen``) makes this disagree with the parser,
-    which :attr:`RawTable.reconciled` then reports."""
+    which :attr:`RawTable.reconciled` then reports. ``encoding``: as found before, if it was."""
     stream, _ = _open(source)
-    encoding = _encoding_of(stream)
+    encoding = encoding or _encoding_of(stream)
     blocks = iter(lambda: stream.read(BLOCK_BYTES), b"")
     if encoding.startswith("utf-16"):
         decoder = codecs.getincrementaldecoder(_codec(encoding))()
