@@ -198,7 +198,7 @@ def refresh_snapshot() -> None:
 @dataclass(frozen=True)
 class Slide:
     kind: str            # agenda | kpis | changes | risk | manager | decisions
-    title: str
+    title: str           # plain text (a manager's name as it is): escape it for markdown
     manager: str | None = None
 
 
@@ -208,7 +208,7 @@ def slides(snapshot: Snapshot, lang: str) -> list[Slide]:
     out = [Slide("agenda", t("meeting.slide.agenda", lang)), Slide("kpis", t("meeting.slide.kpis", lang)),
            Slide("changes", t("meeting.slide.changes", lang)), Slide("risk", t("meeting.slide.risk", lang))]
     for manager in snapshot.managers.sort_values("revenue_amount", ascending=False)["manager"]:
-        out.append(Slide("manager", t("meeting.slide.manager", lang, manager=plain(manager)), manager))
+        out.append(Slide("manager", t("meeting.slide.manager", lang, manager=manager), manager))
     out.append(Slide("decisions", t("meeting.slide.decisions", lang)))
     return out
 
@@ -406,7 +406,8 @@ def agenda_items(deck: list[Slide], lang: str) -> list[str]:
 
 
 def agenda_markdown(deck: list[Slide], lang: str) -> str:
-    return "\n".join(f"- {item}" for item in agenda_items(deck, lang))
+    """The agenda as plain lines (the items carry their own numbers; no list markers)."""
+    return "  \n".join(plain(item) for item in agenda_items(deck, lang))
 
 
 def vs_average_text(row, lang: str, currency: str) -> str:

@@ -86,7 +86,7 @@ def risk() -> None:
     app_state.show_table(snapshot.risk.head(15), {"client_name": "text", "manager": "text",
                                                   "revenue_at_risk_amount": "money", "reasons": "text",
                                                   "risk_score": "decimal"},
-                         lang, currency, name="at-risk")
+                         lang, currency, height="content", name="at-risk")
     st.caption(app_state.risk_score_text(ctx.settings, lang))
 
 
@@ -140,7 +140,7 @@ def show(slide) -> None:
 if presenting:
     number = meeting.presentation_bar(deck, week, lang)
     slide = deck[number - 1]
-    st.title(slide.title)
+    st.title(plain(slide.title))
     show(slide)
 else:
     st.title(t("page.meeting.title", lang))
@@ -148,5 +148,5 @@ else:
     meeting.present_button(lang)
     meeting.pack_buttons(snapshot, lang, currency)
     for index, slide in enumerate(deck, start=1):
-        st.header(f"{index}. {slide.title}", divider="gray")
+        st.header(f"{index}. {plain(slide.title)}", divider="gray")
         show(slide)

@@ -80,3 +80,25 @@ def test_pdf_without_a_chart_renderer_keeps_every_page(tmp_path, monkeypatch):
         pd.DataFrame(), pd.DataFrame())
     data = pack.pdf_bytes(snapshot, "en", "RUB")
     assert len(re.findall(rb"/Type\s*/Page(?!s)", data)) == 5  # agenda, numbers, changes, risk, decisions
+
+
+def test_names_in_slide_titles_are_plain_text_in_the_pack():
+    """A manager called 'Anna_Smith *lead*' reads as such in the PDF/HTML, not markdown-escaped."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from app_state import meeting, pack
+
+    name = "Anna_Smith *lead*"
+    empty = {"components": pd.DataFrame(columns=["component", "prev_amount", "cur_amount", "change_amount"]),
+             "managers": pd.DataFrame(columns=["manager", "component", "change_amount"]),
+             "clients": pd.DataFrame(columns=["client_id", "client_name", "component"]), "nps_split": pd.DataFrame()}
+    snapshot = meeting.Snapshot(
+        "2026-W47", dt.datetime(2026, 11, 23, 9, 0), pd.DataFrame(columns=["name", "value", "change", "avg_4w"]),
+        (None, None, 0), empty, empty,
+        pd.DataFrame(columns=["client_id", "client_name", "manager", "revenue_at_risk_amount", "reasons"]),
+        pd.DataFrame({"manager": [name], "revenue_amount": [1.0]}), pd.DataFrame(), pd.DataFrame())
+    titles = [content.title for content in pack.slide_contents(snapshot, "en", "RUB")]
+    assert titles[4] == name
+    assert "<h1>Anna_Smith *lead*</h1>" in pack.html_text(snapshot, "en", "RUB")
