@@ -25,7 +25,8 @@ from metrics import _time
 
 log = logging.getLogger(__name__)
 
-TABLE_NAMES = ("payments", "clients", "managers", "interactions", "nps_responses")
+TABLE_NAMES = ("payments", "clients", "managers", "interactions", "nps_responses",
+               "payments_daily", "interactions_daily", "nps_daily")  # the last three: warehouse/derived.py
 GRAINS = ("month", "week")
 FILTER_KEYS = ("filter_start", "filter_end", "filter_grain", "filter_team", "filter_manager", "filter_segment")
 
@@ -491,49 +492,38 @@ KPI_METRICS = (
 )
 
 
-def _revenue_totals(payments, filters: Filters, settings: Settings, by: tuple[str, ...] = ()):
-    """payments: one row per payment → one row (or one per period with ``by=("period",)``).
+def _revenue_totals(tables: dict, filters: Filters, settings: Settings, *, by_period: bool = False):
+    """metrics.revenue.revenue_totals of the filters' window (one row, or one per period)."""
+    from metrics import revenue
 
-    Columns: revenue_amount, margin_amount (known margins, metrics.ltv.payment_margin),
-    active_clients_count (clients with a positive payment).
-    """
-    from metrics import ltv
-
-    p = _in_window(payments, "paid_at", filters)
-    p = p.mutate(period=_time.period_expr(p.paid_at, filters.grain),
-                 margin=ltv.payment_margin(p, settings.default_margin_rate)[0])
-    measures = dict(
-        revenue_amount=p.amount.sum(),
-        margin_amount=p.margin.sum(),
-        active_clients_count=p.client_id.nunique(where=p.amount > 0),
-    )
-    if not by:
-        return p.aggregate(**measures)
-    return p.group_by(list(by)).aggregate(**measures).order_by(list(by))
+    return revenue.revenue_totals(tables["payments"], tables["payments_daily"], start=filters.start,
+                                  end=filters.end, grain=filters.grain if by_period else None,
+                                  default_margin_rate=settings.default_margin_rate)
 
 
-def _with_period(table, column: str, filters: Filters):
-    return table.mutate(period=_time.period_expr(table[column], filters.grain))
+def _service_kpis(tables: dict, filters: Filters, *, by_period: bool = False):
+    """metrics.service.service_kpis of the filters' window (one row, or one per period)."""
+    from metrics import service
+
+    return service.service_kpis(tables["interactions"], tables["interactions_daily"], start=filters.start,
+                                end=filters.end, grain=filters.grain if by_period else None)
 
 
 def _kpi_values(backend, tables: dict, filters: Filters, settings: Settings) -> dict:
     """One value per KPI for the window of ``filters``."""
-    from metrics import churn, nps, retention, service
+    from metrics import churn, nps, retention
 
     payments = tables["payments"]
-    totals = _revenue_totals(payments, filters, settings)
     last_churn = churn.churn_of_last_period(
         payments, tables["clients"], grain=filters.grain, start=filters.start, end=filters.end,
         churn_after_days=settings.churn_after_days)
     values = {}
-    values.update(_first_row(backend, totals))
-    values.update(_first_row(backend, nps.nps_summary(tables["nps"], start=filters.start,
-                                                       end=filters.end)))
+    values.update(_first_row(backend, _revenue_totals(tables, filters, settings)))
+    values.update(_first_row(backend, nps.nps_from_daily(tables["nps_daily"], start=filters.start,
+                                                          end=filters.end)))
     values.update(_first_row(backend, retention.nrr_grr(
         payments, end=filters.end, grain=filters.grain, length=NRR_LENGTH[filters.grain])))
-    values.update(_first_row(backend, service.service_speed(
-        tables["interactions"], start=filters.start, end=filters.end,
-        sla_minutes=dict(settings.sla_minutes))))
+    values.update(_first_row(backend, _service_kpis(tables, filters)))
     values["churn_rate"] = _first_row(backend, last_churn).get("churn_rate")
     return {name: _clean(values.get(name)) for name in KPI_METRICS}
 
@@ -567,19 +557,16 @@ def load_kpis(filters: Filters, version: DataVersion, settings: Settings) -> pd.
 @cached(show_spinner=False, max_entries=256)
 def load_kpi_trend(filters: Filters, version: DataVersion, settings: Settings) -> pd.DataFrame:
     """One row per period of the window: every KPI that has a per-period value."""
-    from metrics import churn, nps, service
+    from metrics import churn, nps
 
     with scoped_tables(filters, version) as (backend, tables):
-        revenue = backend.execute(_revenue_totals(tables["payments"], filters, settings,
-                                                  by=("period",)))
-        scores = backend.execute(nps.nps_by_period(tables["nps"], grain=filters.grain,
-                                                   start=filters.start, end=filters.end))
+        revenue = backend.execute(_revenue_totals(tables, filters, settings, by_period=True))
+        scores = backend.execute(nps.nps_from_daily(tables["nps_daily"], grain=filters.grain,
+                                                    start=filters.start, end=filters.end))
         churned = backend.execute(churn.churn_by_period(
             tables["payments"], tables["clients"], grain=filters.grain, start=filters.start,
             end=filters.end, churn_after_days=settings.churn_after_days))
-        speed = backend.execute(service.service_speed(
-            _with_period(tables["interactions"], "occurred_at", filters), start=filters.start,
-            end=filters.end, by=("period",), sla_minutes=dict(settings.sla_minutes)))
+        speed = backend.execute(_service_kpis(tables, filters, by_period=True))
     trend = revenue
     for frame, columns in ((scores, ["nps"]), (churned, ["churn_rate"]),
                            (speed, ["first_response_median_min", "missed_call_rate"])):
@@ -592,8 +579,7 @@ def load_revenue_by_period(filters: Filters, version: DataVersion,
                            settings: Settings) -> pd.DataFrame:
     """One row per period: period, revenue_amount, margin_amount, active_clients_count."""
     with scoped_tables(filters, version) as (backend, tables):
-        return backend.execute(_revenue_totals(tables["payments"], filters, settings,
-                                               by=("period",)))
+        return backend.execute(_revenue_totals(tables, filters, settings, by_period=True))
 
 
 @cached(show_spinner=False, max_entries=256)

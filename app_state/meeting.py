@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-from app_state import (DataOptions, DataVersion, Filters, Settings, _clean, _first_row, _revenue_totals, cached,
+from app_state import (DataOptions, DataVersion, Filters, Settings, _clean, _first_row, _revenue_totals, _service_kpis, cached,
                        cursor, load_at_risk, load_scorecard, scoped_tables, sla_minutes)
 from app_state.safe_text import plain
 
@@ -72,18 +72,17 @@ def week_filters(filters: Filters, week: str, back: int = 0) -> Filters:
 
 def _week_values(backend, tables: dict, filters: Filters, settings: Settings) -> dict:
     """The meeting's KPIs for one week window (see metrics.meeting.MEETING_KPIS)."""
-    from metrics import meeting, nps, service
+    from metrics import meeting, nps
 
     values = {}
-    values.update(_first_row(backend, _revenue_totals(tables["payments"], filters, settings)))
+    values.update(_first_row(backend, _revenue_totals(tables, filters, settings)))
     values.update(_first_row(backend, meeting.client_flow(
         tables["payments"], tables["clients"], start=filters.start, end=filters.end,
         churn_after_days=settings.churn_after_days)))
-    summary = _first_row(backend, nps.nps_summary(tables["nps"], start=filters.start, end=filters.end))
+    summary = _first_row(backend, nps.nps_from_daily(tables["nps_daily"], start=filters.start, end=filters.end))
     values.update(nps=summary.get("nps"), nps_ci_low=summary.get("ci_low"), nps_ci_high=summary.get("ci_high"),
                   nps_responses=summary.get("responses_count"))
-    values.update(_first_row(backend, service.service_speed(
-        tables["interactions"], start=filters.start, end=filters.end, sla_minutes=sla_minutes(settings))))
+    values.update(_first_row(backend, _service_kpis(tables, filters)))
     names = (*meeting.MEETING_KPIS, "nps_ci_low", "nps_ci_high", "nps_responses")
     return {name: _clean(values.get(name)) for name in names}
 

@@ -41,7 +41,7 @@ def generate(n: int, seed: int) -> dict[str, Path]:
         return {p.stem: p for p in target.glob("*.csv")}
     target.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    files = demo.write_csvs(target, interactions=n, seed=seed)
+    files = demo.write_csvs(target, interactions=n, seed=seed, ratios=demo.BENCH_RATIOS)
     marker.write_text(json.dumps({"seconds": time.perf_counter() - t0}))
     return files
 

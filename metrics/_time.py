@@ -125,6 +125,11 @@ def period_number_expr(ts: ir.TimestampValue, grain: str) -> ir.IntegerValue:
     return (day.delta(ibis.literal(_EPOCH_MONDAY), unit="day") // 7).cast("int64")
 
 
+def in_day_window(day: ir.DateValue, window: Window) -> ir.BooleanValue:
+    """A date column (a derived table's ``day``) in the half-open window [start, end)."""
+    return (day >= ibis.literal(window.start)) & (day < ibis.literal(window.end))
+
+
 def in_window(ts: ir.TimestampValue, window: Window) -> ir.BooleanValue:
     """``ts`` in the half-open window [start, end)."""
     return (ts >= ibis.literal(dt.datetime.combine(window.start, dt.time()))) & (

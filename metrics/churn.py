@@ -15,7 +15,7 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
-from metrics._time import check_grain, periods_between, shift_period, ts_literal
+from metrics._time import check_grain, period_start, periods_between, shift_period, ts_literal
 
 
 def _recorded_churn(clients: ir.Table) -> ir.Table:
@@ -88,26 +88,46 @@ def churn_by_period(
     if not starts:
         raise ValueError("churn_by_period needs start < end")
     bounds = [*starts, shift_period(starts[-1], grain, 1)]
+    last = len(bounds) - 1
     index = ibis.memtable({"j": list(range(len(bounds)))})
-    bound_at = ibis.cases(*((index.j == j, ts_literal(b)) for j, b in enumerate(bounds)))
-    index = index.mutate(bound_at=bound_at)
-
+    index = index.mutate(
+        bound_at=ibis.cases(*((index.j == j, ts_literal(b)) for j, b in enumerate(bounds))),
+        next_at=ibis.cases(*((index.j == j, ts_literal(b)) for j, b in enumerate(bounds[1:])),
+                           else_=ibis.null("timestamp")),
+    )
     positive = payments.filter(payments.amount > 0, payments.paid_at < ts_literal(bounds[-1]))
-    seen = positive.join(index, positive.paid_at < index.bound_at)
-    status = seen.group_by(["client_id", "j", "bound_at"]).aggregate(
-        last_paid_at=seen.paid_at.max()
-    )
     recorded = _recorded_churn(clients)
-    status = status.left_join(recorded, "client_id").select(
-        status.client_id, status.j, status.last_paid_at, recorded.churned_at,
-        churn_at=_churn_at(status.last_paid_at, recorded.churned_at, status.bound_at, churn_after_days),
-    )
-    at_start = status.filter(status.churn_at.isnull())  # active before P, not churned as of P
-    at_end = status.select(client_id="client_id", j=status.j - 1, is_churned=status.churn_at.notnull())
-    base = at_start.join(at_end, ["client_id", "j"])
+    positive = positive.left_join(recorded, "client_id").select(
+        positive.client_id, positive.paid_at, recorded.churned_at)
+
+    # Inferred churn (no churned_at): active as of bound j ⟺ a positive payment in
+    # [bound j − churn_after_days, bound j). Only the last payment of each (client, bucket of
+    # payments between two bounds) can decide that, so payments shrink to those first.
+    inferred = positive.filter(positive.churned_at.isnull())
+    bucket = ibis.cases(*((inferred.paid_at < ts_literal(b), j) for j, b in enumerate(bounds)), else_=last)
+    inferred = inferred.mutate(k=bucket)
+    lasts = inferred.group_by(["client_id", "k"]).aggregate(last_paid_at=inferred.paid_at.max())
+    window = ibis.interval(days=churn_after_days)
+    active = lasts.join(index, [lasts.k <= index.j, lasts.last_paid_at + window >= index.bound_at])
+    active = active.select(active.client_id, active.j).distinct()
+    still = active.select(client_id="client_id", j=active.j - 1, is_still_active=ibis.literal(True))
+    in_base = active.filter(active.j < last)
+    in_base = in_base.left_join(still, ["client_id", "j"]).select(
+        in_base.j, is_churned=still.is_still_active.isnull())
+
+    # Recorded churn: in the base of period j from the first positive payment before bound j
+    # until churned_at; churned in the period whose end passes churned_at.
+    known = positive.filter(positive.churned_at.notnull())
+    known = known.group_by("client_id").aggregate(
+        first_paid_at=known.paid_at.min(), churned_at=known.churned_at.min())
+    periods_of = known.join(index, [index.j < last, known.first_paid_at < index.bound_at,
+                                    known.churned_at >= index.bound_at])
+    recorded_base = periods_of.select(periods_of.j, is_churned=periods_of.churned_at < periods_of.next_at)
+
+    base = in_base.union(recorded_base)
     per_period = base.group_by("j").aggregate(
-        base_clients_count=base.client_id.count(),
-        churned_count=base.is_churned.sum(),
+        base_clients_count=base.count(),
+        churned_count=base.count(where=base.is_churned),
     )
     periods = ibis.memtable({"j": list(range(len(starts)))})
     periods = periods.mutate(
@@ -134,6 +154,8 @@ def churn_of_last_period(
 ) -> ir.Table:
     """payments, clients → one row: :func:`churn_by_period`'s row for the last period overlapping
     [start, end). The churn KPI of a window is this period's rate, not a sum over the window."""
-    periods = churn_by_period(payments, clients, grain=grain, start=start, end=end,
-                              churn_after_days=churn_after_days)
-    return periods.order_by(periods.period.desc()).limit(1)
+    if not start < end:
+        raise ValueError("churn_of_last_period needs start < end")
+    last_start = max(start, period_start(end - dt.timedelta(days=1), grain))
+    return churn_by_period(payments, clients, grain=grain, start=last_start, end=end,
+                           churn_after_days=churn_after_days)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
-from metrics._time import period_expr, ts_literal
+from metrics._time import Window, in_day_window, period_expr, ts_literal
 
 PROMOTER_MIN_SCORE = 9
 DETRACTOR_MAX_SCORE = 6
@@ -61,6 +61,11 @@ def nps_summary(
         detractors_count=t.count(where=is_detractor),
     )
     counts = t.group_by(list(by)).aggregate(**measures) if by else t.aggregate(**measures)
+    return _scored(counts)
+
+
+def _scored(counts: ir.Table) -> ir.Table:
+    """Counts (responses, promoters, passives, detractors) → + nps, ci_low, ci_high, is_low_sample."""
     n = counts.responses_count.cast("float64").nullif(0.0)  # no responses → null, not NaN
     promoter_share = counts.promoters_count / n
     detractor_share = counts.detractors_count / n
@@ -85,3 +90,31 @@ def nps_by_period(nps: ir.Table, *, grain: str, start: dt.date, end: dt.date) ->
     t = _in_dates(nps, start, end)
     t = t.mutate(period=period_expr(t.answered_at, grain))
     return nps_summary(t, by=("period",)).order_by("period")
+
+
+def nps_from_daily(
+    nps_daily: ir.Table,
+    *,
+    start: dt.date,
+    end: dt.date,
+    grain: str | None = None,
+) -> ir.Table:
+    """nps_daily: one row per (import, day, client scope, manager) with response counts (the
+    derived table, warehouse/derived.py) → one row for the window, or one per period with
+    responses when ``grain`` is given; the same columns and values as :func:`nps_summary` /
+    :func:`nps_by_period` over the raw responses of days start ≤ day < end."""
+    t = nps_daily.filter(in_day_window(nps_daily.day, Window(start, end)))
+    by = []
+    if grain is not None:
+        t = t.mutate(period=period_expr(t.day, grain))
+        by = ["period"]
+    responses, promoters, detractors = t.responses_count.sum(), t.promoters_count.sum(), t.detractors_count.sum()
+    measures = dict(
+        responses_count=responses.fill_null(0),
+        promoters_count=promoters.fill_null(0),
+        passives_count=(responses - promoters - detractors).fill_null(0),
+        detractors_count=detractors.fill_null(0),
+    )
+    if not by:
+        return _scored(t.aggregate(**measures))
+    return _scored(t.group_by(by).aggregate(**measures)).order_by("period")

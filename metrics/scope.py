@@ -7,6 +7,9 @@ from collections.abc import Iterable, Mapping
 import ibis.expr.types as ir
 
 FACT_TABLES = ("payments", "interactions", "nps")
+# Derived daily tables (warehouse/derived.py) carry their client's scope as columns
+# (account_manager = clients.manager, segment), so they are filtered without a join.
+DAILY_TABLES = ("payments_daily", "interactions_daily", "nps_daily")
 
 
 def apply_filters(
@@ -23,7 +26,10 @@ def apply_filters(
     - clients: those whose ``clients.manager`` is in that selection and whose ``segment`` is
       in ``segments`` (a client without a listed manager drops out once a manager/team filter
       is on);
-    - payments, interactions, nps: rows of the selected clients only.
+    - payments, interactions, nps: rows of the selected clients only;
+    - payments_daily, interactions_daily, nps_daily: rows whose client scope columns
+      (account_manager, segment) pass the same tests — the same clients' rows, as a client
+      unknown to ``clients`` has no scope and drops out once any filter is on.
     An empty selection means "all". Keys other than these pass through unchanged.
     """
     teams, managers, segments = tuple(teams), tuple(managers), tuple(segments)
@@ -54,4 +60,14 @@ def apply_filters(
     for name in FACT_TABLES:
         if name in tables:
             out[name] = tables[name].semi_join(selected, "client_id")
+    for name in DAILY_TABLES:
+        if name in tables:
+            daily = tables[name]
+            if segments:
+                daily = daily.filter(daily.segment.isin(segments))
+            if teams:
+                daily = daily.filter(daily.account_manager.isin(staff.manager))
+            elif managers:
+                daily = daily.filter(daily.account_manager.isin(managers))
+            out[name] = daily
     return out

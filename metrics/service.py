@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from metrics._time import Window, in_window
+from metrics._time import Window, in_day_window, in_window, period_expr
 
 SERVICE_COLUMNS = (
     "interactions_count",
@@ -117,3 +117,66 @@ def contacts_by_weekday_hour(interactions: ir.Table, *, start: dt.date, end: dt.
     return t.group_by(["weekday", "hour"]).aggregate(interactions_count=t.count()).order_by(
         ["weekday", "hour"]
     )
+
+
+SERVICE_KPI_COLUMNS = (
+    "interactions_count",
+    "first_response_median_min",
+    "inbound_calls_count",
+    "missed_calls_count",
+    "missed_call_rate",
+    "complaints_count",
+    "complaints_per_100",
+)
+
+
+def _kpi_counts(days: ir.Table) -> dict:
+    """interactions_daily rows → the measures of the headline counts (named before aggregating)."""
+    is_inbound_call = (days.channel == "call") & (days.direction == "inbound")
+    return dict(
+        interactions_count=days.interactions_count.sum().fill_null(0),
+        inbound_calls_count=days.interactions_count.sum(where=is_inbound_call).fill_null(0),
+        missed_calls_count=days.missed_count.sum(where=is_inbound_call).fill_null(0),
+        complaints_count=days.interactions_count.sum(where=days.kind == "complaint").fill_null(0),
+    )
+
+
+def _response_median(raw: ir.Table) -> dict:
+    """interactions rows → the exact first-response median over answered ones (as service_speed)."""
+    is_answered = raw.first_response_min.notnull() & ~raw.is_missed.fill_null(False)
+    answered_response = ibis.ifelse(is_answered, raw.first_response_min, ibis.null("float64"))
+    return dict(first_response_median_min=answered_response.median())
+
+
+def service_kpis(
+    interactions: ir.Table,
+    interactions_daily: ir.Table,
+    *,
+    start: dt.date,
+    end: dt.date,
+    grain: str | None = None,
+) -> ir.Table:
+    """The headline service figures of :func:`service_speed` (``SERVICE_KPI_COLUMNS``, same
+    definitions and values) for one window, or one row per period with interactions.
+
+    interactions_daily (one row per import × day × client scope × manager × channel ×
+    direction × kind, warehouse/derived.py) gives the counts; the exact first-response median
+    comes from the raw interactions of the window only.
+    """
+    window = Window(start, end)
+    days = interactions_daily.filter(in_day_window(interactions_daily.day, window))
+    raw = interactions.filter(in_window(interactions.occurred_at, window))
+    if grain is None:
+        agg = days.aggregate(**_kpi_counts(days)).cross_join(raw.aggregate(**_response_median(raw)))
+    else:
+        days = days.mutate(period=period_expr(days.day, grain))
+        raw = raw.mutate(period=period_expr(raw.occurred_at, grain))
+        per_day = days.group_by("period").aggregate(**_kpi_counts(days))
+        per_raw = raw.group_by("period").aggregate(**_response_median(raw))
+        agg = per_day.left_join(per_raw, "period").select(per_day, per_raw.first_response_median_min)
+    agg = agg.mutate(
+        missed_call_rate=_share(agg.missed_calls_count, agg.inbound_calls_count),
+        complaints_per_100=100.0 * _share(agg.complaints_count, agg.interactions_count),
+    )
+    keys = () if grain is None else ("period",)
+    return agg.select(*keys, *SERVICE_KPI_COLUMNS)

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from metrics.churn import churn_by_period, client_churn_dates
+from metrics.churn import churn_by_period, client_churn_dates, churn_of_last_period
 
 PAYMENT_COLUMNS = ["client_id", "paid_at", "amount", "cost_amount"]
 
@@ -127,3 +127,12 @@ def test_churn_by_period_empty_range_raises(duck):
     payments, clients = duck.table(PERIOD_PAYMENTS), duck.table(PERIOD_CLIENTS)
     with pytest.raises(ValueError, match="start < end"):
         churn_by_period(payments, clients, grain="month", start=dt.date(2024, 2, 1), end=dt.date(2024, 2, 1))
+
+
+def test_churn_of_last_period_is_the_last_row_of_churn_by_period(duck):
+    payments, clients = duck.table(PERIOD_PAYMENTS), duck.table(PERIOD_CLIENTS)
+    window = dict(grain="month", start=dt.date(2024, 1, 1), end=dt.date(2024, 3, 20), churn_after_days=30)
+    last = duck.execute(churn_of_last_period(payments, clients, **window))
+    # March (a partial month of the window, taken whole): base a, e → e churns (03-21): 1/2
+    assert [pd.Timestamp(p).date() for p in last.period] == [dt.date(2024, 3, 1)]
+    assert (int(last.base_clients_count[0]), int(last.churned_count[0])) == (2, 1)

@@ -16,7 +16,9 @@ from warehouse.ingest import import_csv, undo_import
 REPO = Path(__file__).resolve().parent.parent
 PAYMENTS_CSV = REPO / "tests" / "fixtures" / "canonical" / "payments.csv"
 TABLES = sorted(["clients", "imports", "interactions", "managers", "nps_responses", "audit_log", "payments",
-                 "presets", "rejects", "user_prefs", "decisions"])
+                 "presets", "rejects", "user_prefs", "decisions",
+                 # derived tables (warehouse/derived.py) and their definitions' version
+                 "derived_state", "interactions_daily", "nps_daily", "payments_daily"])
 
 
 def test_default_db_path_env_overrides_repo_data(monkeypatch, tmp_path):

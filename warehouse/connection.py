@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse import derived
+
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -71,8 +73,10 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
         # Values validated above; SET takes no bound parameters.
         con.execute(f"SET memory_limit = '{_memory_limit()}'")
         con.execute(f"SET threads = {_threads()}")
+        con.execute("SET enable_progress_bar = false")
         if not read_only:
             con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+            derived.ensure(con)
     except BaseException:
         con.close()
         raise

@@ -24,6 +24,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from warehouse import derived
+
 log = logging.getLogger(__name__)
 
 RAW_LIMIT = 200  # characters of a rejected value kept in a reject record
@@ -595,6 +597,7 @@ def import_chunks(con, spec: TableSpec, chunks, *, file_name: str, sha256: str, 
             f"{inserted} inserted, {duplicate} duplicate, {rejected} rejected{skipped_text}.",
             shown, skipped, problems, preset,
         )
+        derived.add_import(cur, spec.name, int(import_id))
         _write_import_row(cur, result, sha256, preset, imported_by)
         try:
             cur.execute("COMMIT")
@@ -887,6 +890,7 @@ def undo_import(con, import_id: int) -> int:
             raise ValueError(f"import {import_id} is already {status}")
         spec = TABLES[table_name]  # identifier from TABLES only
         (removed,) = cur.execute(f'DELETE FROM "{spec.name}" WHERE import_id = ?', [import_id]).fetchall()[0]
+        derived.remove_import(cur, spec.name, import_id)
         cur.execute("UPDATE imports SET status = 'undone', active_sha256 = NULL WHERE import_id = ?",
                     [import_id])
         cur.execute("COMMIT")

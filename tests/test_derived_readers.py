@@ -1,0 +1,147 @@
+"""Metrics read from the derived daily tables equal the same metrics over the raw rows — a
+pandas oracle for revenue, the raw-row metric functions for NPS and service — on the demo
+database, for windows and scopes (teams, managers, segments, a user's granted teams)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pandas as pd
+import pytest
+
+from metrics import nps, revenue, scope, service
+from metrics.ltv import payment_margin
+
+WINDOWS = [(dt.date(2026, 1, 1), dt.date(2026, 11, 23)), (dt.date(2026, 10, 5), dt.date(2026, 10, 19))]
+
+
+@pytest.fixture(scope="module")
+def warehouse_tables(demo_db):
+    con = ibis.duckdb.connect(str(demo_db["path"]), read_only=True)
+    names = ("payments", "clients", "managers", "interactions", "nps_responses",
+             "payments_daily", "interactions_daily", "nps_daily")
+    tables = {name: con.table(name) for name in names}
+    tables["nps"] = tables.pop("nps_responses")
+    staff = con.execute(tables["managers"])
+    clients = con.execute(tables["clients"])
+    yield con, tables, staff, clients
+    con.disconnect()
+
+
+def _scopes(staff: pd.DataFrame, clients: pd.DataFrame) -> list[dict]:
+    team = sorted(staff.team.dropna())[0]
+    manager = sorted(clients.manager.dropna())[0]
+    segment = sorted(clients.segment.dropna())[0]
+    return [{}, {"teams": [team]}, {"managers": [manager]}, {"segments": [segment]},
+            {"teams": [team], "segments": [segment]}]
+
+
+def _scoped(tables, staff, clients, chosen: dict, granted: bool = False):
+    if granted:  # a user limited to one team, then their own filter on top
+        tables = scope.apply_filters(tables, teams=[sorted(staff.team.dropna())[-1]])
+    return scope.apply_filters(tables, **chosen)
+
+
+def _revenue_oracle(payments: pd.DataFrame, start, end, rate: float | None) -> dict:
+    p = payments[(payments.paid_at >= pd.Timestamp(start)) & (payments.paid_at < pd.Timestamp(end))]
+    if rate is None:
+        margin = (p.amount - p.cost_amount).sum(min_count=1)
+    else:
+        margin = p.cost_amount.isna().map({True: 1.0, False: 0.0}) * p.amount * rate
+        margin = (margin + (p.amount - p.cost_amount).fillna(0.0)).sum(min_count=1)
+    return {"revenue_amount": p.amount.sum(min_count=1), "margin_amount": margin,
+            "active_clients_count": p.loc[p.amount > 0, "client_id"].nunique()}
+
+
+@pytest.mark.parametrize("granted", [False, True])
+@pytest.mark.parametrize("rate", [None, 0.3])
+def test_revenue_totals_equal_a_pandas_oracle(warehouse_tables, granted, rate):
+    con, tables, staff, clients = warehouse_tables
+    checked = 0
+    for chosen in _scopes(staff, clients):
+        t = _scoped(tables, staff, clients, chosen, granted)
+        raw = con.execute(t["payments"])
+        for start, end in WINDOWS:
+            got = con.execute(revenue.revenue_totals(t["payments"], t["payments_daily"], start=start, end=end,
+                                                     default_margin_rate=rate)).iloc[0]
+            want = _revenue_oracle(raw, start, end, rate)
+            assert int(got.active_clients_count) == want["active_clients_count"]
+            for column in ("revenue_amount", "margin_amount"):
+                if pd.isna(want[column]):
+                    assert pd.isna(got[column])
+                else:
+                    assert got[column] == pytest.approx(want[column], rel=1e-9), (chosen, column)
+            checked += want["active_clients_count"] > 0
+    assert checked >= 3  # not every scope and window is empty
+
+
+def test_revenue_by_period_equals_a_pandas_oracle(warehouse_tables):
+    con, tables, staff, clients = warehouse_tables
+    start, end = WINDOWS[0]
+    got = con.execute(revenue.revenue_totals(tables["payments"], tables["payments_daily"], start=start, end=end,
+                                             grain="month", default_margin_rate=0.25))
+    raw = con.execute(tables["payments"])
+    raw["period"] = raw.paid_at.dt.to_period("M").dt.start_time
+    months = sorted(raw.period[(raw.paid_at >= pd.Timestamp(start)) & (raw.paid_at < pd.Timestamp(end))].unique())
+    assert [pd.Timestamp(p) for p in got.period] == months
+    for row in got.itertuples():
+        lo, hi = row.period, min(pd.Timestamp(row.period) + pd.offsets.MonthBegin(1), pd.Timestamp(end))
+        want = _revenue_oracle(raw, lo, hi, 0.25)
+        assert row.revenue_amount == pytest.approx(want["revenue_amount"], rel=1e-9)
+        assert row.margin_amount == pytest.approx(want["margin_amount"], rel=1e-9)
+        assert row.active_clients_count == want["active_clients_count"]
+
+
+def test_margin_rate_matches_payment_margin(warehouse_tables):
+    con, tables, *_ = warehouse_tables
+    p = tables["payments"]
+    start, end = WINDOWS[0]
+    window = p.filter(p.paid_at >= dt.datetime.combine(start, dt.time()), p.paid_at < dt.datetime.combine(end, dt.time()))
+    want = con.execute(window.aggregate(m=payment_margin(window, 0.3)[0].sum())).m[0]
+    got = con.execute(revenue.revenue_totals(p, tables["payments_daily"], start=start, end=end,
+                                             default_margin_rate=0.3)).margin_amount[0]
+    assert got == pytest.approx(want, rel=1e-9)
+
+
+def _same(got: pd.DataFrame, want: pd.DataFrame, columns) -> None:
+    assert len(got) == len(want)
+    for column in columns:
+        a, b = got[column].astype(float).to_numpy(), want[column].astype(float).to_numpy()
+        assert a == pytest.approx(b, rel=1e-9, nan_ok=True), column
+
+
+@pytest.mark.parametrize("granted", [False, True])
+def test_nps_from_daily_equals_nps_over_responses(warehouse_tables, granted):
+    con, tables, staff, clients = warehouse_tables
+    columns = ["responses_count", "promoters_count", "passives_count", "detractors_count", "nps", "ci_low", "ci_high"]
+    for chosen in _scopes(staff, clients):
+        t = _scoped(tables, staff, clients, chosen, granted)
+        for start, end in WINDOWS:
+            _same(con.execute(nps.nps_from_daily(t["nps_daily"], start=start, end=end)),
+                  con.execute(nps.nps_summary(t["nps"], start=start, end=end)), columns)
+            by_period = con.execute(nps.nps_from_daily(t["nps_daily"], start=start, end=end, grain="week"))
+            raw = con.execute(nps.nps_by_period(t["nps"], start=start, end=end, grain="week"))
+            assert list(by_period.period) == list(raw.period)
+            _same(by_period, raw, columns)
+
+
+@pytest.mark.parametrize("granted", [False, True])
+def test_service_kpis_equal_service_speed_over_raw_rows(warehouse_tables, granted):
+    con, tables, staff, clients = warehouse_tables
+    columns = list(service.SERVICE_KPI_COLUMNS)
+    seen_missed = 0
+    for chosen in _scopes(staff, clients):
+        t = _scoped(tables, staff, clients, chosen, granted)
+        for start, end in WINDOWS:
+            got = con.execute(service.service_kpis(t["interactions"], t["interactions_daily"], start=start, end=end))
+            want = con.execute(service.service_speed(t["interactions"], start=start, end=end))
+            _same(got, want, columns)
+            seen_missed += int(want.missed_calls_count[0])
+            inter = t["interactions"].mutate(period=t["interactions"].occurred_at.truncate("M").cast("date"))
+            got = con.execute(service.service_kpis(t["interactions"], t["interactions_daily"], start=start,
+                                                   end=end, grain="month")).sort_values("period")
+            want = con.execute(service.service_speed(inter, start=start, end=end, by=("period",))).sort_values("period")
+            assert list(got.period) == list(want.period)
+            _same(got.reset_index(drop=True), want.reset_index(drop=True), columns)
+    assert seen_missed > 0
