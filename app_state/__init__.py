@@ -22,6 +22,7 @@ import streamlit as st
 
 import i18n
 from metrics import _time
+from metrics.revenue import REVENUE_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -577,9 +578,11 @@ def load_kpi_trend(filters: Filters, version: DataVersion, settings: Settings) -
 @cached(show_spinner=False, max_entries=256)
 def load_revenue_by_period(filters: Filters, version: DataVersion,
                            settings: Settings) -> pd.DataFrame:
-    """One row per period: period, revenue_amount, margin_amount, active_clients_count."""
-    with scoped_tables(filters, version) as (backend, tables):
-        return backend.execute(_revenue_totals(tables, filters, settings, by_period=True))
+    """One row per period with payments: period, revenue_amount, margin_amount,
+    active_clients_count — the revenue columns of :func:`load_kpi_trend` (computed once)."""
+    trend = load_kpi_trend(filters, version, settings)
+    revenue = trend.loc[trend["revenue_amount"].notna(), ["period", *REVENUE_COLUMNS]]
+    return revenue.astype({"active_clients_count": "int64"}).reset_index(drop=True)
 
 
 @cached(show_spinner=False, max_entries=256)

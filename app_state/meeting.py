@@ -18,7 +18,7 @@ import streamlit as st
 
 import i18n
 from app_state import (DataOptions, DataVersion, Filters, Settings, _clean, _first_row, _revenue_totals, _service_kpis, cached,
-                       cursor, load_at_risk, load_scorecard, scoped_tables, sla_minutes)
+                       cursor, load_at_risk, load_scorecard, scoped_tables)
 from app_state.safe_text import plain
 
 WEEKS_BACK = 4  # the KPI average is over the 4 weeks before the meeting's week

@@ -5,7 +5,10 @@ call again), on a bench database of N interactions.
     python -m bench.pages --interactions 1000000 --repeat 5
 
 Prints JSON: per page the median seconds of ``repeat`` runs after one warm-up, uncached and
-cached, and the process's peak RSS. The database is bench/out/<N>/bench.duckdb (built by
+cached, and the process's peak RSS while serving them; then the Overview's metric families
+computed by two baselines in the same process on the same data (bench/baselines.py:
+hand-written DuckDB SQL, and pandas — loading the frames, then computing), their medians, the
+ratios to the app's uncached Overview, and whether all three give the same numbers. The database is bench/out/<N>/bench.duckdb (built by
 ``python -m bench report`` / ``all`` through the app's import path when missing).
 """
 
@@ -95,17 +98,58 @@ def measure(db: Path, repeat: int) -> dict:
     return out
 
 
+def _median_of(repeat: int, fn, *args) -> tuple[float, object]:
+    result = fn(*args)  # warm-up
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        result = fn(*args)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+def measure_baselines(db: Path, repeat: int, overview_s: float) -> dict:
+    """The Overview's figures by the app (uncached), hand-written SQL and pandas; medians and ratios."""
+    import streamlit as st
+
+    import app_state
+    from bench import baselines
+
+    filters, version, values = _context(db)
+    settings = values["settings"]
+    st.cache_data.clear()
+    ours = baselines.overview_ours(app_state.load_kpis(filters, version, settings),
+                                   app_state.load_kpi_trend(filters, version, settings))
+    with app_state.cursor() as cur:
+        sql_s, sql = _median_of(repeat, baselines.overview_sql, cur, filters.start, filters.end)
+        load_s, frames = _median_of(repeat, baselines.load_frames, cur)
+    pandas_s, by_pandas = _median_of(repeat, baselines.overview_pandas, frames, filters.start, filters.end)
+    differ = baselines.differences(ours, sql) + baselines.differences(ours, by_pandas)
+    return {
+        "overview_uncached_s": overview_s,
+        "sql_s": round(sql_s, 3), "sql_over_ours": round(sql_s / overview_s, 2),
+        "pandas_load_s": round(load_s, 3), "pandas_compute_s": round(pandas_s, 3),
+        "pandas_compute_over_ours": round(pandas_s / overview_s, 2),
+        "pandas_end_to_end_over_ours": round((load_s + pandas_s) / overview_s, 2),
+        "all_agree": not differ, "differences": differ[:10],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.pages")
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-baselines", action="store_true", help="page timings only")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from bench import run
 
     db = run.bench_database(args.interactions, args.seed)
-    result = {"interactions": args.interactions, "repeat": args.repeat, "pages": measure(db, args.repeat)}
+    pages = measure(db, args.repeat)
+    result = {"interactions": args.interactions, "repeat": args.repeat, "pages": pages}
+    if not args.no_baselines:
+        result["overview_baselines"] = measure_baselines(db, args.repeat, pages["overview"]["uncached_s"])
     print(json.dumps(result, indent=2))
     return 0
 

@@ -75,20 +75,6 @@ def _import_ours(db: str, files: dict[str, str]) -> int:
     return total
 
 
-def _import_raw(db: str, files: dict[str, str]) -> int:
-    import duckdb
-
-    con = duckdb.connect(db)
-    total = 0
-    try:
-        for table in ("managers", "clients", "payments", "interactions", "nps_responses"):
-            con.execute(f"CREATE TABLE {table} AS SELECT * FROM read_csv(?)", [files[table]])
-            total += con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    finally:
-        con.close()
-    return total
-
-
 def _report(db: str, start: str, end: str, grain: str) -> int:
     import ibis
 
@@ -108,25 +94,61 @@ def _median_runs(repeat: int, fn, *args) -> tuple[float, float]:
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
 
 
+def parquet_copy(n: int, seed: int) -> Path:
+    """bench/out/<N>/interactions.parquet: the same rows as interactions.csv, as Parquet."""
+    import duckdb
+
+    csv = generate(n, seed)["interactions"]
+    target = _csv_dir(n) / "interactions.parquet"
+    if not target.exists():
+        con = duckdb.connect()
+        try:
+            con.execute(f"COPY (SELECT * FROM read_csv(?)) TO '{target}' (FORMAT parquet)", [str(csv)])
+        finally:
+            con.close()
+    return target
+
+
+def _import_through_app(db: str, path: str) -> int:
+    """The Upload page's and ``python -m warehouse import``'s path: intake.import_file."""
+    from warehouse import connection, intake
+
+    con = connection.connect(db)
+    try:
+        result = intake.import_file(con, Path(path), file_name=Path(path).name)
+    finally:
+        con.close()
+    if result.status != "committed":
+        raise RuntimeError(result.message)
+    return result.rows_inserted
+
+
+def _fresh_db() -> str:
+    return str(Path(tempfile.mkdtemp(prefix="bench-")) / "b.duckdb")
+
+
+def _runs(repeat: int, fn, path: str) -> list:
+    """A warm-up, then ``repeat`` runs of fn(fresh database, path), each in its own process."""
+    _in_child(fn, _fresh_db(), path)
+    return [_in_child(fn, _fresh_db(), path) for _ in range(repeat)]
+
+
 def bench_import(n: int, seed: int, repeat: int) -> dict:
-    files = {k: str(v) for k, v in generate(n, seed).items()}
-
-    def fresh_db() -> str:
-        return str(Path(tempfile.mkdtemp(prefix="bench-")) / "b.duckdb")
-
-    ours = [_in_child(_import_ours, fresh_db(), files) for _ in range(repeat)]
-    raw = [_in_child(_import_raw, fresh_db(), files) for _ in range(repeat)]
-    o, r = statistics.median(x[0] for x in ours), statistics.median(x[0] for x in raw)
-    rows = ours[0][2]
-    return {
-        "rows": rows,
-        "ours_s": round(o, 2),
-        "ours_rows_per_s": round(rows / o),
-        "ours_peak_rss_mb": round(max(x[1] for x in ours)),
-        "raw_read_csv_s": round(r, 2),
-        "raw_peak_rss_mb": round(max(x[1] for x in raw)),
-        "ratio": round(o / r, 2),
-    }
+    """The interactions file (N rows) through the app's import path, as canonical CSV and as
+    Parquet (validated, deduplicated, derived tables kept), against raw DuckDB read_csv of the
+    same CSV into a table — medians of ``repeat`` runs after a warm-up, peak RSS per run."""
+    csv = generate(n, seed)["interactions"]
+    parquet = parquet_copy(n, seed)
+    raw = _runs(repeat, _read_csv_raw, str(csv))
+    raw_s = statistics.median(x[0] for x in raw)
+    out = {"rows": n, "csv_mb": round(csv.stat().st_size / 2**20), "raw_read_csv_s": round(raw_s, 2),
+           "raw_peak_rss_mb": round(max(x[1] for x in raw))}
+    for label, path in (("csv", csv), ("parquet", parquet)):
+        ours = _runs(repeat, _import_through_app, str(path))
+        seconds = statistics.median(x[0] for x in ours)
+        out[label] = {"seconds": round(seconds, 2), "rows_per_s": round(ours[0][2] / seconds),
+                      "peak_rss_mb": round(max(x[1] for x in ours)), "ratio_to_raw": round(seconds / raw_s, 2)}
+    return out
 
 
 # A call-centre export as Russian tools write it: cp1251, ';', Russian headers, DD.MM.YYYY HH:MM:SS,
@@ -171,19 +193,6 @@ def ru_export(n: int, seed: int) -> Path:
     return target
 
 
-def _import_export(db: str, path: str) -> int:
-    from warehouse import connection, intake
-
-    con = connection.connect(db)
-    try:
-        result = intake.import_file(con, Path(path), file_name=Path(path).name)
-    finally:
-        con.close()
-    if result.status != "committed":
-        raise RuntimeError(result.message)
-    return result.rows_inserted
-
-
 def _read_csv_raw(db: str, path: str) -> int:
     import duckdb
 
@@ -201,12 +210,8 @@ def bench_export(n: int, seed: int, repeat: int) -> dict:
     path = ru_export(n, seed)
     canonical = generate(n, seed)["interactions"]
 
-    def fresh_db() -> str:
-        return str(Path(tempfile.mkdtemp(prefix="bench-")) / "b.duckdb")
-
-    _in_child(_import_export, fresh_db(), str(path))  # warm-up
-    ours = [_in_child(_import_export, fresh_db(), str(path)) for _ in range(repeat)]
-    raw = [_in_child(_read_csv_raw, fresh_db(), str(canonical)) for _ in range(repeat)]
+    ours = _runs(repeat, _import_through_app, str(path))
+    raw = _runs(repeat, _read_csv_raw, str(canonical))
     o, r = statistics.median(x[0] for x in ours), statistics.median(x[0] for x in raw)
     rows = ours[0][2]
     return {

@@ -67,9 +67,12 @@ def client_manager(
     to the alphabetically first name. A client listed twice keeps the alphabetically last
     non-null manager. Clients with neither stay with a null manager.
     """
+    listed = clients.group_by("client_id").aggregate(listed_manager=clients.manager.max())
+    # the busiest manager only matters for clients without a listed one: count just theirs
+    has_listed = listed.filter(listed.listed_manager.notnull()).select("client_id")
     t = interactions.filter(
         in_window(interactions.occurred_at, Window(start, end)) & interactions.manager.notnull()
-    )
+    ).anti_join(has_listed, "client_id")
     contacts = t.group_by(["client_id", "manager"]).aggregate(contacts_count=t.count())
     contact_rank = ibis.row_number().over(
         group_by=contacts.client_id,
@@ -80,7 +83,6 @@ def client_manager(
         .filter(lambda x: x.contact_rank == 0)
         .select("client_id", busiest_manager="manager")
     )
-    listed = clients.group_by("client_id").aggregate(listed_manager=clients.manager.max())
     ids = distinct_keys("client_id", listed, busiest)
     joined = left_attach(left_attach(ids, listed, "client_id"), busiest, "client_id")
     return joined.select(

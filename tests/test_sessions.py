@@ -120,3 +120,37 @@ def test_a_rerun_with_the_same_filters_never_recomputes_and_an_import_does(monke
         import_csv(cur, b"paid_at,client_id,amount\n2026-11-02,new-client,10\n", file_name="new.csv")
     at.run()
     assert len(calls) == 2 * first
+
+
+def test_a_new_import_shows_new_figures_at_once(monkeypatch, demo_copy):
+    """The cached Overview figures of a window move by exactly the imported payment (derived
+    tables and raw rows alike), and the same filters never serve the old cached result."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from warehouse.ingest import import_csv, undo_import
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    settings = app_state.get_settings()
+    filters = app_state.Filters(dt.date(2026, 1, 1), dt.date(2026, 11, 23), "month")
+
+    def revenue() -> tuple[float, float, int]:
+        version = app_state.data_version()
+        kpis = app_state.load_kpis(filters, version, settings).set_index("metric").value
+        by_period = app_state.load_revenue_by_period(filters, version, settings)
+        november = by_period.loc[pd.to_datetime(by_period.period) == pd.Timestamp("2026-11-01"),
+                                 "revenue_amount"].sum()
+        return kpis["revenue_amount"], november, int(kpis["active_clients_count"])
+
+    before = revenue()
+    with app_state.cursor(str(demo_copy)) as cur:
+        result = import_csv(cur, b"paid_at,client_id,amount\n2026-11-02,brand-new-client,1234.5\n",
+                            file_name="new.csv")
+    after = revenue()
+    assert after[0] == pytest.approx(before[0] + 1234.5)
+    assert after[1] == pytest.approx(before[1] + 1234.5)
+    assert after[2] == before[2] + 1
+    with app_state.cursor(str(demo_copy)) as cur:
+        undo_import(cur, result.import_id)
+    assert revenue() == pytest.approx(before)
