@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import math
 import os
@@ -846,11 +847,30 @@ def load_at_risk(filters: Filters, version: DataVersion, settings: Settings) -> 
                                     tables["nps"], as_of=filters.end, grain=filters.grain,
                                     settings=risk_settings(settings))
         at_risk = backend.execute(expr.order_by(ibis.desc("revenue_at_risk_amount")))
-    at_risk["reasons"] = [
-        "; ".join(i18n.t(key, filters.lang, **params) for key, params in risk.risk_reasons(row))
-        for row in at_risk.to_dict("records")
-    ]
+    at_risk["reasons"] = _reasons_text(at_risk, filters.lang)
     return at_risk
+
+
+_REASON_COLUMNS = ("is_no_contact", "days_since_contact", "is_revenue_drop", "revenue_change_rate", "is_detractor",
+                   "last_nps_score", "is_open_complaint", "open_complaints_count", "oldest_open_complaint_days")
+
+
+def _reasons_text(at_risk: pd.DataFrame, lang: str) -> list[str]:
+    """metrics.risk.risk_reasons of every row, in words. Rows are read as plain Python values
+    (column lists, not per-row dicts of numpy scalars) and each distinct phrase is translated
+    once: at 10M interactions the list holds ~190k clients."""
+    from metrics import risk
+
+    @functools.lru_cache(maxsize=None)
+    def phrase(key: str, params: tuple) -> str:
+        return i18n.t(key, lang, **dict(params))
+
+    cells = at_risk[list(_REASON_COLUMNS)].astype(object)
+    cells = cells.where(cells.notna(), None)
+    rows = zip(*(cells[column].tolist() for column in _REASON_COLUMNS))
+    return ["; ".join(phrase(key, tuple(params.items()))
+                      for key, params in risk.risk_reasons(dict(zip(_REASON_COLUMNS, values))))
+            for values in rows]
 
 
 @cached(show_spinner=False, max_entries=256)

@@ -70,15 +70,13 @@ def week_filters(filters: Filters, week: str, back: int = 0) -> Filters:
 
 # ---------------------------------------------------------------- the week's numbers
 
-def _week_values(backend, tables: dict, filters: Filters, settings: Settings) -> dict:
-    """The meeting's KPIs for one week window (see metrics.meeting.MEETING_KPIS)."""
+def _week_values(backend, tables: dict, filters: Filters, settings: Settings, flow: dict) -> dict:
+    """The meeting's KPIs for one week window (see metrics.meeting.MEETING_KPIS); ``flow``: its
+    new and churned client counts (computed for every week at once)."""
     from metrics import meeting, nps
 
-    values = {}
+    values = dict(flow)
     values.update(_first_row(backend, _revenue_totals(tables, filters, settings)))
-    values.update(_first_row(backend, meeting.client_flow(
-        tables["payments"], tables["clients"], start=filters.start, end=filters.end,
-        churn_after_days=settings.churn_after_days)))
     summary = _first_row(backend, nps.nps_from_daily(tables["nps_daily"], start=filters.start, end=filters.end))
     values.update(nps=summary.get("nps"), nps_ci_low=summary.get("ci_low"), nps_ci_high=summary.get("ci_high"),
                   nps_responses=summary.get("responses_count"))
@@ -93,10 +91,13 @@ def load_week_kpis(filters: Filters, version: DataVersion, settings: Settings, w
     (low, high, responses) of the week}."""
     from metrics import meeting
 
-    weekly = []
-    with scoped_tables(week_filters(filters, week), version) as (backend, tables):
-        for back in range(WEEKS_BACK + 1):
-            weekly.append(_week_values(backend, tables, week_filters(filters, week, back), settings))
+    weeks = [week_filters(filters, week, back) for back in range(WEEKS_BACK + 1)]
+    with scoped_tables(weeks[0], version) as (backend, tables):
+        flows = backend.execute(meeting.client_flow_by_window(
+            tables["payments"], tables["clients"], windows=[(w.start, w.end) for w in weeks],
+            churn_after_days=settings.churn_after_days))
+        flows = flows.set_index("w")[["new_clients_count", "churned_clients_count"]].to_dict("index")
+        weekly = [_week_values(backend, tables, w, settings, flows[n]) for n, w in enumerate(weeks)]
     rows = pd.DataFrame(meeting.week_comparison(weekly[0], weekly[1], weekly[1:]))
     this = weekly[0]
     return {"rows": rows, "nps_ci": (this["nps_ci_low"], this["nps_ci_high"], this["nps_responses"])}

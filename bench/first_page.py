@@ -1,8 +1,10 @@
 """Cold start: `make run` in a checkout → healthy server → first page (KPI cards + a chart) drawn.
 
-Usage: ``python bench/first_page.py CHECKOUT [PORT]`` — run it on a fresh clone to time the
+Usage: ``python bench/first_page.py CHECKOUT [PORT] [DB]`` — run it on a fresh clone to time the
 README's first command end to end (venv, install, demo build, server), then the first and a
-warm page load in Debian's Chromium. Prints seconds; stops the server afterwards.
+warm page load in Debian's Chromium. With DB (an existing database, e.g. the 1M bench one:
+bench/out/1000000/bench.duckdb) ``make run DB=…`` opens that instead of building the demo.
+Prints seconds; stops the server afterwards.
 """
 
 from __future__ import annotations
@@ -29,12 +31,13 @@ def _wait_healthy(url: str, started: float, timeout: float = 900) -> float:
     raise TimeoutError("the server did not become healthy")
 
 
-def main(checkout: str, port: str = "8611") -> None:
+def main(checkout: str, port: str = "8611", db: str | None = None) -> None:
     from playwright.sync_api import sync_playwright
 
     url = f"http://127.0.0.1:{port}"
     started = time.monotonic()
-    server = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=checkout, stdout=subprocess.DEVNULL,
+    command = ["make", "run", f"PORT={port}", *([f"DB={os.path.abspath(db)}"] if db else [])]
+    server = subprocess.Popen(command, cwd=checkout, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         print(f"make run → healthy: {_wait_healthy(url, started):.1f} s")

@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 from metrics._time import check_grain, period_start, periods_between, shift_period, ts_literal
 
 
-def _recorded_churn(clients: ir.Table) -> ir.Table:
+def recorded_churn(clients: ir.Table) -> ir.Table:
     """clients: one row per client (possibly repeated) → client_id, churned_at (earliest)."""
     return clients.group_by("client_id").aggregate(churned_at=clients.churned_at.min())
 
@@ -51,7 +51,7 @@ def client_churn_dates(
     cutoff = ts_literal(as_of)
     positive = payments.filter(payments.amount > 0, payments.paid_at < cutoff)
     last = positive.group_by("client_id").aggregate(last_paid_at=positive.paid_at.max())
-    recorded = _recorded_churn(clients)
+    recorded = recorded_churn(clients)
     ids = clients.select("client_id").union(payments.select("client_id"), distinct=True)
     known = ids.left_join(recorded, "client_id").select(ids.client_id, recorded.churned_at)
     known = known.left_join(last, "client_id").select(
@@ -96,7 +96,7 @@ def churn_by_period(
                            else_=ibis.null("timestamp")),
     )
     positive = payments.filter(payments.amount > 0, payments.paid_at < ts_literal(bounds[-1]))
-    recorded = _recorded_churn(clients)
+    recorded = recorded_churn(clients)
     positive = positive.left_join(recorded, "client_id").select(
         positive.client_id, positive.paid_at, recorded.churned_at)
 

@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from metrics._time import Window, client_revenue_in_windows, in_window, ts_literal
-from metrics.churn import client_churn_dates
+from metrics.churn import recorded_churn
 from metrics.managers import left_attach
 from metrics.nps import DETRACTOR_MAX_SCORE, PROMOTER_MIN_SCORE
 
@@ -251,15 +251,57 @@ def client_flow(payments: ir.Table, clients: ir.Table, *, start, end, churn_afte
       positive payment + ``churn_after_days``; :func:`metrics.churn.client_churn_dates`) falls
       in the window.
     """
-    lo, hi = ts_literal(start), ts_literal(end)
+    flow = client_flow_by_window(payments, clients, windows=[(start, end)], churn_after_days=churn_after_days)
+    return flow.select("new_clients_count", "churned_clients_count")
+
+
+def client_flow_by_window(payments: ir.Table, clients: ir.Table, *, windows, churn_after_days: int = 90) -> ir.Table:
+    """payments, clients → one row per window w (index into ``windows``, a list of (start, end)
+    dates) with :func:`client_flow`'s counts for that window, all in one query.
+
+    The churn date is taken as of each window's end, as in :func:`client_churn_dates`: recorded
+    ``churned_at`` when present; else L + churn_after_days with L the last positive payment
+    before the end — counted when it falls in [start, end), i.e. L ∈ [start − days, end − days).
+    L for every end comes from the last payment of each (client, bucket between two ends).
+    """
+    ends = sorted({end for _, end in windows})
+    index = ibis.memtable({"w": list(range(len(windows))),
+                           "j": [ends.index(end) for _, end in windows]})
+    index = index.mutate(
+        lo=ibis.cases(*((index.w == w, ts_literal(s)) for w, (s, _) in enumerate(windows))),
+        hi=ibis.cases(*((index.w == w, ts_literal(e)) for w, (_, e) in enumerate(windows))),
+    )
     positive = payments.filter(payments.amount > 0)
     first = positive.group_by("client_id").aggregate(first_paid_at=positive.paid_at.min())
-    new = first.filter((first.first_paid_at >= lo) & (first.first_paid_at < hi))
-    churned = client_churn_dates(payments, clients, as_of=end, churn_after_days=churn_after_days)
-    lost = churned.filter(churned.churn_at.notnull() & (churned.churn_at >= lo) & (churned.churn_at < hi))
-    new_count = new.aggregate(new_clients_count=new.count())
-    lost_count = lost.aggregate(churned_clients_count=lost.count())
-    return new_count.cross_join(lost_count)
+    new = first.join(index, [first.first_paid_at >= index.lo, first.first_paid_at < index.hi])
+    new = new.group_by("w").aggregate(new_clients_count=new.count())
+
+    recorded = recorded_churn(clients)
+    recorded = recorded.filter(recorded.churned_at.notnull())
+    lost_recorded = recorded.join(index, [recorded.churned_at >= index.lo, recorded.churned_at < index.hi])
+    lost_recorded = lost_recorded.group_by("w").aggregate(recorded_count=lost_recorded.count())
+
+    inferred = positive.filter(positive.paid_at < ts_literal(ends[-1])).anti_join(recorded, "client_id")
+    bucket = ibis.cases(*((inferred.paid_at < ts_literal(e), j) for j, e in enumerate(ends)))
+    inferred = inferred.mutate(k=bucket)
+    lasts = inferred.group_by(["client_id", "k"]).aggregate(last_paid_at=inferred.paid_at.max())
+    as_of = ibis.memtable({"j": list(range(len(ends)))})
+    last_before = lasts.join(as_of, lasts.k <= as_of.j)
+    last_before = last_before.group_by(["client_id", "j"]).aggregate(last_paid_at=last_before.last_paid_at.max())
+    churn_at = last_before.last_paid_at + ibis.interval(days=churn_after_days)
+    last_before = last_before.mutate(churn_at=churn_at)
+    lost_inferred = last_before.join(index, [last_before.j == index.j, last_before.churn_at >= index.lo,
+                                             last_before.churn_at < index.hi])
+    lost_inferred = lost_inferred.group_by("w").aggregate(inferred_count=lost_inferred.count())
+
+    out = index.select("w")
+    for part in (new, lost_recorded, lost_inferred):
+        out = left_attach(out, part, "w")
+    return out.select(
+        "w",
+        new_clients_count=out.new_clients_count.fill_null(0).cast("int64"),
+        churned_clients_count=(out.recorded_count.fill_null(0) + out.inferred_count.fill_null(0)).cast("int64"),
+    ).order_by("w")
 
 
 MEETING_KPIS = ("revenue_amount", "margin_amount", "active_clients_count", "new_clients_count",

@@ -335,3 +335,28 @@ def test_revenue_concentration_gini_equals_pairwise_definition(duck, revenues):
     curve = duck.execute(lorenz_curve(payments, **window)).sort_values("rank")
     assert list(curve["rank"]) == list(range(1, n + 1))
     assert list(curve.revenue_share) == pytest.approx([sum(xs[: i + 1]) / sum(xs) for i in range(n)])
+
+
+# ------------------------------------------------------------------ client flow of several weeks
+
+@SETTINGS
+@given(rows=payment_rows, recorded=churn_clients, days=st.sampled_from([7, 30, 90]),
+       first=st.integers(0, 120), count=st.integers(1, 6))
+def test_client_flow_by_window_matches_oracle(duck, rows, recorded, days, first, count):
+    from metrics.meeting import client_flow_by_window
+
+    weeks = [(DAY0.date() + dt.timedelta(days=first + 7 * n), DAY0.date() + dt.timedelta(days=first + 7 * n + 7))
+             for n in range(count)][::-1]  # newest first, as the meeting asks for them
+    result = duck.execute(client_flow_by_window(duck.table(_payments(rows)), duck.table(_clients(recorded)),
+                                                windows=weeks, churn_after_days=days))
+    ids = set(recorded) | {r[0] for r in rows}
+    expected = []
+    for start, end in weeks:
+        lo, hi = (dt.datetime.combine(d, dt.time()) for d in (start, end))
+        firsts = {c: min(r[1] for r in rows if r[0] == c and r[2] > 0) for c in {r[0] for r in rows if r[2] > 0}}
+        new = sum(lo <= at < hi for at in firsts.values())
+        churn = [_oracle_churn_at(c, hi, rows, recorded, days)[0] for c in ids]
+        expected.append((new, sum(at is not None and lo <= at < hi for at in churn)))
+    got = [(int(r.new_clients_count), int(r.churned_clients_count)) for r in result.itertuples()]
+    assert list(result.w) == list(range(count))
+    assert got == expected

@@ -134,3 +134,27 @@ def test_risk_reasons_keys_and_params(duck):
     ]
     assert reasons["r3"] == [("risk.reason.open_complaint", {"count": 1, "days": 21})]
     assert reasons["r6"] == [("risk.reason.never_contacted", {})]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_reasons_text_of_the_at_risk_list_equals_risk_reasons_row_by_row(lang):
+    import numpy as np
+
+    import app_state
+    import i18n
+
+    frame = pd.DataFrame({
+        "is_no_contact": [True, True, False, False],
+        "days_since_contact": [45.0, np.nan, 3.0, 12.0],
+        "is_revenue_drop": [False, True, True, False],
+        "revenue_change_rate": [0.1, -0.425, -1.0, np.nan],
+        "is_detractor": [False, True, False, False],
+        "last_nps_score": [9.0, 2.0, np.nan, np.nan],
+        "is_open_complaint": [True, False, False, False],
+        "open_complaints_count": [2, 0, 0, 0],
+        "oldest_open_complaint_days": [31.0, np.nan, np.nan, np.nan],
+    })
+    expected = ["; ".join(i18n.t(key, lang, **params) for key, params in risk_reasons(row))
+                for row in frame.to_dict("records")]
+    assert app_state._reasons_text(frame, lang) == expected
+    assert expected[3] == "" and expected[1].count("; ") == 2  # no reason / three reasons

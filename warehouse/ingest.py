@@ -691,32 +691,63 @@ def _scan_csv(text: str) -> _Scan:
     return _scan(header, lines, widths, rows.__getitem__)
 
 
-def _scan_plain(body: bytes) -> _Scan:
-    """Bytes of a CSV without quotes or lone CRs → records, counted with numpy (fast path).
+def _quoted_spans(octets: np.ndarray, quotes: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Quote positions → (opening, closing) of each quoted span, or None when the quotes are
+    irregular. Regular (RFC 4180) means: every span opens a field (after a comma, a newline, the
+    start, or a doubled quote) and closes it (before a comma, a line end, the end, or a doubled
+    quote), so quote parity tells fields and records apart exactly as the csv module would."""
+    if len(quotes) % 2:
+        return None
+    opening, closing = quotes[0::2], quotes[1::2]
+    before = octets[np.maximum(opening - 1, 0)]
+    after = octets[np.minimum(closing + 1, len(octets) - 1)]
+    opens_well = (opening == 0) | (before == 0x2C) | (before == 0x0A) | (before == 0x22)
+    closes_well = ((closing == len(octets) - 1) | (after == 0x2C) | (after == 0x0D) | (after == 0x0A)
+                   | (after == 0x22))
+    return (opening, closing) if opens_well.all() and closes_well.all() else None
 
-    Every line is a record (blank ones excepted) and its fields are its commas + 1; the
-    bytes compared are ASCII, which never occur inside a multi-byte UTF-8 character.
+
+def _scan_fast(body: bytes) -> _Scan | None:
+    """Bytes of a CSV without lone CRs → records, counted with numpy (the fast path); None when
+    its quotes are irregular (then the csv module decides).
+
+    A record ends at a newline outside quoted spans (blank lines are not records) and its fields
+    are its commas outside quoted spans + 1; the bytes compared are ASCII, which never occur
+    inside a multi-byte UTF-8 character.
     """
     octets = np.frombuffer(body, dtype=np.uint8)
-    ends = np.flatnonzero(octets == ord("\n"))
+    quotes = np.flatnonzero(octets == 0x22)
+    newlines = np.flatnonzero(octets == 0x0A)
+    commas = np.flatnonzero(octets == 0x2C)
+    spans = _quoted_spans(octets, quotes) if len(quotes) else (quotes, quotes)
+    if spans is None:
+        return None
+    opening, closing = spans
+    ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0] if len(quotes) else newlines
     if len(octets) and (not len(ends) or ends[-1] != len(octets) - 1):
-        ends = np.append(ends, len(octets))  # last line without a newline
+        ends = np.append(ends, len(octets))  # last record without a newline
     starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
     stops = ends - (octets[np.maximum(ends - 1, 0)] == ord("\r")) * (ends > starts)  # drop \r of \r\n
     if not len(ends) or stops[0] == starts[0]:  # empty file or blank first line: no header
         return _Scan([], np.zeros(0, np.int64), [], np.zeros(0, bool), 0)
-    commas = np.flatnonzero(octets == ord(","))
     widths = np.searchsorted(commas, stops) - np.searchsorted(commas, starts) + 1
-    header = body[starts[0]:stops[0]].decode("utf-8").split(",")
-    record = np.flatnonzero(stops > starts)[1:]  # non-blank lines after the header
-    return _scan(header, record + 1, widths[record],
+    if len(opening):  # commas inside quoted spans do not separate fields
+        quoted_commas = np.searchsorted(commas, closing) - np.searchsorted(commas, opening)
+        widths -= np.bincount(np.searchsorted(ends, opening), weights=quoted_commas,
+                              minlength=len(ends)).astype(np.int64)[:len(ends)]
+    header = next(csv.reader([body[starts[0]:stops[0]].decode("utf-8")]))
+    record = np.flatnonzero(stops > starts)[1:]  # non-blank records after the header
+    lines = np.searchsorted(newlines, starts[record]) + 1  # file line where each record starts
+    return _scan(header, lines, widths[record],
                  lambda i: body[starts[record[i]]:stops[record[i]]].decode("utf-8"))
 
 
 def _scan_records(body: bytes, text: str) -> _Scan:
     """CSV (bytes without BOM, and the same as text) → its records, counted apart from pandas."""
-    if '"' not in text and text.count("\r") == text.count("\r\n"):
-        return _scan_plain(body)
+    if text.count("\r") == text.count("\r\n"):
+        scan = _scan_fast(body)
+        if scan is not None:
+            return scan
     return _scan_csv(text)
 
 
