@@ -5,6 +5,7 @@ can import them).
     python -m bench import   --interactions 1000000        # import timing vs raw DuckDB read_csv
     python -m bench report   --interactions 1000000        # headless report (all metric families)
     python -m bench export   --interactions 1000000        # a Russian cp1251 export through the Upload path
+    python -m bench pages    --interactions 1000000        # every page's compute + Overview baselines (bench/pages.py)
     python -m bench all      --interactions 1000000
 
 Every timing is the median of --repeat runs after one warm-up; the baseline is measured in the
@@ -242,7 +243,7 @@ def bench_report(n: int, seed: int, repeat: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("what", choices=["generate", "import", "report", "export", "all"])
+    parser.add_argument("what", choices=["generate", "import", "report", "export", "pages", "all"])
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5)
@@ -259,6 +260,12 @@ def main(argv: list[str] | None = None) -> int:
         out["report"] = bench_report(args.interactions, args.seed, args.repeat)
     if args.what in ("export", "all"):
         out["export"] = bench_export(args.interactions, args.seed, args.repeat)
+    if args.what in ("pages", "all"):
+        from bench import pages
+
+        db = bench_database(args.interactions, args.seed)
+        out["pages"] = pages.measure(db, args.repeat)
+        out["overview_baselines"] = pages.measure_baselines(db, args.repeat, out["pages"]["overview"]["uncached_s"])
     print(json.dumps(out, indent=2))
     return 0
 

@@ -5,6 +5,7 @@ database, for windows and scopes (teams, managers, segments, a user's granted te
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import ibis
 import pandas as pd
@@ -17,8 +18,10 @@ WINDOWS = [(dt.date(2026, 1, 1), dt.date(2026, 11, 23)), (dt.date(2026, 10, 5), 
 
 
 @pytest.fixture(scope="module")
-def warehouse_tables(demo_db):
-    con = ibis.duckdb.connect(str(demo_db["path"]), read_only=True)
+def warehouse_tables(demo_db, tmp_path_factory):
+    path = tmp_path_factory.mktemp("readers") / "demo.duckdb"  # the app may hold the session's file
+    shutil.copy(demo_db["path"], path)
+    con = ibis.duckdb.connect(str(path), read_only=True)
     names = ("payments", "clients", "managers", "interactions", "nps_responses",
              "payments_daily", "interactions_daily", "nps_daily")
     tables = {name: con.table(name) for name in names}
