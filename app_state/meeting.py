@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-from app_state import (DataOptions, DataVersion, Filters, Settings, _clean, _first_row, _revenue_totals, _service_kpis, cached,
+from app_state import (DataOptions, DataVersion, Filters, Settings, _clean, _revenue_totals, _service_kpis, cached,
                        cursor, load_at_risk, load_scorecard, scoped_tables)
 from app_state.safe_text import plain
 
@@ -70,17 +70,22 @@ def week_filters(filters: Filters, week: str, back: int = 0) -> Filters:
 
 # ---------------------------------------------------------------- the week's numbers
 
-def _week_values(backend, tables: dict, filters: Filters, settings: Settings, flow: dict) -> dict:
-    """The meeting's KPIs for one week window (see metrics.meeting.MEETING_KPIS); ``flow``: its
-    new and churned client counts (computed for every week at once)."""
-    from metrics import meeting, nps
+# A week without rows of a kind: what its one-window query would have given.
+_EMPTY_WEEK = {"active_clients_count": 0, "nps_responses": 0, "complaints_count": 0}
 
-    values = dict(flow)
-    values.update(_first_row(backend, _revenue_totals(tables, filters, settings)))
-    summary = _first_row(backend, nps.nps_from_daily(tables["nps_daily"], start=filters.start, end=filters.end))
-    values.update(nps=summary.get("nps"), nps_ci_low=summary.get("ci_low"), nps_ci_high=summary.get("ci_high"),
-                  nps_responses=summary.get("responses_count"))
-    values.update(_first_row(backend, _service_kpis(tables, filters)))
+
+def _week_values(monday: dt.date, weekly: list[pd.DataFrame], flow: dict) -> dict:
+    """The meeting's KPIs of the week starting ``monday`` (see metrics.meeting.MEETING_KPIS) from
+    per-week frames (revenue, NPS, service; a missing week has no row) and its client flow."""
+    from metrics import meeting
+
+    values = {**_EMPTY_WEEK, **flow}
+    for frame in weekly:
+        row = frame[pd.to_datetime(frame["period"]) == pd.Timestamp(monday)]
+        if len(row):
+            values.update(row.iloc[0].to_dict())
+    values.update(nps_ci_low=values.get("ci_low"), nps_ci_high=values.get("ci_high"),
+                  nps_responses=values.get("responses_count", values["nps_responses"]))
     names = (*meeting.MEETING_KPIS, "nps_ci_low", "nps_ci_high", "nps_responses")
     return {name: _clean(values.get(name)) for name in names}
 
@@ -88,16 +93,23 @@ def _week_values(backend, tables: dict, filters: Filters, settings: Settings, fl
 @cached(show_spinner=False, max_entries=64)
 def load_week_kpis(filters: Filters, version: DataVersion, settings: Settings, week: str) -> dict:
     """{"rows": one row per KPI (value, last_week, change, avg_4w, change_vs_avg), "nps_ci":
-    (low, high, responses) of the week}."""
-    from metrics import meeting
+    (low, high, responses) of the week}. The five weeks (this one and the four before) are
+    periods of one weekly query per metric family."""
+    from metrics import meeting, nps
 
     weeks = [week_filters(filters, week, back) for back in range(WEEKS_BACK + 1)]
-    with scoped_tables(weeks[0], version) as (backend, tables):
+    span = dataclasses.replace(weeks[0], start=weeks[-1].start)
+    with scoped_tables(span, version) as (backend, tables):
         flows = backend.execute(meeting.client_flow_by_window(
             tables["payments"], tables["clients"], windows=[(w.start, w.end) for w in weeks],
             churn_after_days=settings.churn_after_days))
         flows = flows.set_index("w")[["new_clients_count", "churned_clients_count"]].to_dict("index")
-        weekly = [_week_values(backend, tables, w, settings, flows[n]) for n, w in enumerate(weeks)]
+        per_week = [
+            backend.execute(_revenue_totals(tables, span, settings, by_period=True)),
+            backend.execute(nps.nps_from_daily(tables["nps_daily"], start=span.start, end=span.end, grain="week")),
+            backend.execute(_service_kpis(tables, span, by_period=True)),
+        ]
+    weekly = [_week_values(w.start, per_week, flows[n]) for n, w in enumerate(weeks)]
     rows = pd.DataFrame(meeting.week_comparison(weekly[0], weekly[1], weekly[1:]))
     this = weekly[0]
     return {"rows": rows, "nps_ci": (this["nps_ci_low"], this["nps_ci_high"], this["nps_responses"])}

@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
+QUIET = {"enable_progress_bar": False}  # DuckDB's progress bar would mix into the JSON on stdout
 
 
 def _csv_dir(n: int) -> Path:
@@ -102,7 +103,7 @@ def parquet_copy(n: int, seed: int) -> Path:
     csv = generate(n, seed)["interactions"]
     target = _csv_dir(n) / "interactions.parquet"
     if not target.exists():
-        con = duckdb.connect()
+        con = duckdb.connect(config=QUIET)
         try:
             con.execute(f"COPY (SELECT * FROM read_csv(?)) TO '{target}' (FORMAT parquet)", [str(csv)])
         finally:
@@ -129,9 +130,18 @@ def _fresh_db() -> str:
 
 
 def _runs(repeat: int, fn, path: str) -> list:
-    """A warm-up, then ``repeat`` runs of fn(fresh database, path), each in its own process."""
-    _in_child(fn, _fresh_db(), path)
-    return [_in_child(fn, _fresh_db(), path) for _ in range(repeat)]
+    """A warm-up, then ``repeat`` runs of fn(fresh database, path), each in its own process
+    (each database is deleted after its run)."""
+    import shutil
+
+    results = []
+    for _ in range(repeat + 1):
+        db = _fresh_db()
+        try:
+            results.append(_in_child(fn, db, path))
+        finally:
+            shutil.rmtree(Path(db).parent, ignore_errors=True)
+    return results[1:]
 
 
 def bench_import(n: int, seed: int, repeat: int) -> dict:
@@ -182,7 +192,7 @@ def ru_export(n: int, seed: int) -> Path:
     if target.exists():
         return target
     utf8 = target.with_suffix(".utf8.tmp")
-    con = duckdb.connect()
+    con = duckdb.connect(config=QUIET)
     try:
         con.execute(_RU_EXPORT_SQL.replace("{target}", str(utf8)), [str(files["interactions"])])
     finally:
@@ -197,7 +207,7 @@ def ru_export(n: int, seed: int) -> Path:
 def _read_csv_raw(db: str, path: str) -> int:
     import duckdb
 
-    con = duckdb.connect(db)
+    con = duckdb.connect(db, config=QUIET)
     try:
         con.execute("CREATE TABLE interactions AS SELECT * FROM read_csv(?)", [path])
         return con.execute("SELECT count(*) FROM interactions").fetchone()[0]

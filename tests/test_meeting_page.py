@@ -198,3 +198,38 @@ def test_the_bridge_compares_4_weeks_with_the_4_before_on_request(meeting, db):
     now = sum(week_revenue(db, week, back) for back in range(0, 4))
     assert waterfall["y"][0] == pytest.approx(before) and waterfall["y"][-1] == pytest.approx(now)
     assert waterfall["x"][0] == i18n.t("meeting.before.4", "en")
+
+
+@pytest.mark.parametrize("week", ["2026-W10", "2025-W52"])
+def test_week_kpis_of_five_weeks_equal_each_week_computed_alone(db, monkeypatch, week):
+    """load_week_kpis reads five weeks from one weekly query per family; each week computed on
+    its own from the raw rows (SQL for revenue, the raw-row NPS and service metrics) agrees."""
+    import ibis
+
+    import app_state
+    from app_state import meeting
+    from metrics.nps import nps_summary
+    from metrics.service import service_speed
+
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    settings = app_state.get_settings()
+    filters = app_state.Filters(dt.date(2025, 1, 1), dt.date(2026, 11, 23), "month")
+    rows = meeting.load_week_kpis(filters, app_state.data_version(), settings, week)["rows"].set_index("name")
+    with app_state.cursor(str(db)) as cur:
+        backend = ibis.duckdb.from_connection(cur)
+        for back, column in ((0, "value"), (1, "last_week")):
+            w = meeting.week_filters(filters, week, back)
+            revenue, active = cur.execute(
+                "SELECT sum(amount), count(DISTINCT client_id) FILTER (WHERE amount > 0) FROM payments "
+                "WHERE paid_at >= ? AND paid_at < ?", [w.start, w.end]).fetchall()[0]
+            score = backend.execute(nps_summary(backend.table("nps_responses"), start=w.start, end=w.end)).nps[0]
+            speed = backend.execute(service_speed(backend.table("interactions"), start=w.start, end=w.end)).iloc[0]
+            expected = {"revenue_amount": revenue, "active_clients_count": active, "nps": score,
+                        "complaints_count": speed.complaints_count, "missed_call_rate": speed.missed_call_rate,
+                        "first_response_median_min": speed.first_response_median_min}
+            for name, want in expected.items():
+                got = rows.loc[name, column]
+                if want is None or want != want:
+                    assert got is None or got != got, (name, column)
+                else:
+                    assert got == pytest.approx(float(want), rel=1e-9), (name, column)
