@@ -873,12 +873,35 @@ def _reasons_text(at_risk: pd.DataFrame, lang: str) -> list[str]:
             for values in rows]
 
 
+CLIENT_CHOICES = 500  # clients offered by the picker at once (10M interactions: 500k clients)
+
+
 @cached(show_spinner=False, max_entries=256)
-def load_client_list(filters: Filters, version: DataVersion) -> pd.DataFrame:
-    """client_id, client_name of the clients in scope, by name."""
+def load_client_list(filters: Filters, version: DataVersion, search: str = "",
+                     limit: int | None = None) -> tuple[pd.DataFrame, int]:
+    """(client_id, client_name of at most ``limit`` (default CLIENT_CHOICES) clients in scope
+    whose name or id contains ``search`` (any case), by name; how many match in all) — never
+    the whole clients table."""
+    limit = CLIENT_CHOICES if limit is None else limit
     with scoped_tables(filters, version) as (backend, tables):
-        return backend.execute(tables["clients"].select("client_id", "client_name")
-                               .order_by(["client_name", "client_id"]))
+        clients = tables["clients"]
+        if search.strip():
+            needle = search.strip().lower()
+            clients = clients.filter(clients.client_name.lower().contains(needle)
+                                     | clients.client_id.lower().contains(needle))
+        total = int(backend.execute(clients.count()))
+        shown = backend.execute(clients.select("client_id", "client_name")
+                                .order_by(["client_name", "client_id"]).limit(limit))
+    return shown, total
+
+
+def client_labels(clients: pd.DataFrame, selected: str | None) -> dict[str, str]:
+    """client_id → what the picker shows (the name, else the id); the client already picked
+    (e.g. from the link) stays on offer even when the list no longer holds it."""
+    labels = dict(zip(clients["client_id"], clients["client_name"].fillna(clients["client_id"])))
+    if selected and selected not in labels:
+        labels[selected] = selected
+    return labels
 
 
 @cached(show_spinner=False, max_entries=256)

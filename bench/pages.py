@@ -34,7 +34,7 @@ PAGES = {
     "nps": [("load_nps", ())],
     "managers": [("load_scorecard", ()), ("load_growth_index", ()), ("load_manager_clients", ("manager",))],
     "service": [("load_service", ("settings",))],
-    "clients": [("load_concentration", ()), ("load_at_risk", ("settings",)), ("load_client_list", ()),
+    "clients": [("load_concentration", ()), ("load_at_risk", ("settings",)), ("load_client_list", ("",)),
                 ("load_client_detail", ("client",))],
     "meeting": [("meeting.load_week_kpis", ("settings", "week")), ("meeting.load_week_changes", ("week",)),
                 ("meeting.load_week_risk", ("settings", "week")), ("meeting.load_week_managers", ("week",))],

@@ -4,7 +4,7 @@ import streamlit as st
 
 import app_state
 import charts
-from i18n import fmt_metric, t
+from i18n import fmt_metric, fmt_number, t
 
 ctx = app_state.page_context()
 lang, f = ctx.lang, ctx.filters
@@ -37,11 +37,16 @@ else:
     st.caption(app_state.risk_score_text(ctx.settings, lang))
 
 st.subheader(t("page.clients.detail", lang))
-clients = app_state.load_client_list(f, ctx.version)
-labels = dict(zip(clients["client_id"], clients["client_name"].fillna(clients["client_id"])))
+search = st.text_input(t("page.clients.search", lang), key="client_search",
+                       placeholder=t("page.clients.search.placeholder", lang))
+clients, matching = app_state.load_client_list(f, ctx.version, search)
+labels = app_state.client_labels(clients, st.session_state.get("client") or st.query_params.get("client"))
 client_id = st.selectbox(t("page.clients.pick", lang), options=list(labels), index=None,
                          format_func=labels.get, key="client", bind="query-params",
                          placeholder=t("page.clients.pick.placeholder", lang))
+if matching > len(clients):
+    st.caption(t("page.clients.pick.more", lang, shown=fmt_number(len(clients), lang),
+                 count=fmt_number(matching, lang)))
 if client_id:
     detail = app_state.load_client_detail(f, ctx.version, client_id)
     pay, talk, score = st.tabs([t("page.clients.tab.payments", lang),

@@ -303,3 +303,25 @@ def test_dates_the_user_chose_stay_after_an_import(empty_app):
     at.switch_page("pages/overview.py").run()
     assert at.date_input(key="filter_end").value == dt.date(2026, 3, 5)
     assert _revenue_shown(at) == i18n.fmt_money(100, "en", "RUB")
+
+
+def test_client_picker_searches_instead_of_listing_every_client(app, demo_db, monkeypatch):
+    import streamlit as st
+
+    import app_state
+
+    at = app("clients")
+    every = at.selectbox(key="client").options
+    assert len(every) >= len(demo_db["managed"] | demo_db["others"]) > 10  # all 30: fewer than the cap
+    name = sorted(demo_db["managed"])[0]
+    at.text_input(key="client_search").input(name[1:5].upper()).run()  # any case, part of the name
+    narrowed = at.selectbox(key="client").options
+    assert name in narrowed and len(narrowed) < len(every)
+    assert all(name[1:5].lower() in option.lower() for option in narrowed)
+
+    monkeypatch.setattr(app_state, "CLIENT_CHOICES", 3)  # a big book: only the first few on offer
+    st.cache_data.clear()
+    at = app("clients")
+    assert len(at.selectbox(key="client").options) == 3
+    shown = [c.value for c in at.caption if c.value.startswith("Showing 3 of ")]
+    assert shown == [f"Showing 3 of {len(every)} clients; type part of a name or id to find the others."]
