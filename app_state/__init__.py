@@ -399,14 +399,15 @@ def page_context() -> PageContext:
 # ---------------------------------------------------------------- tables for display
 
 def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: str,
-               *, height: int | str = "auto", name: str = "table") -> None:
+               *, height: int | str = "auto", name: str = "table", shown_rows: int | None = None) -> None:
     """st.dataframe of ``columns`` {column: kind}: headers from ``col.<column>``, values formatted.
 
     kind is a registry metric name or one of ``text``, ``date``, ``money``, ``number``,
     ``minutes``, ``percent``, ``bool``. The values stay numeric underneath (a Styler formats
     them), so sorting a column sorts by value. Names render as plain text. Below the table,
     formula-safe CSV/XLSX downloads ``<name>.csv``/``<name>.xlsx`` of the same columns (numbers
-    and dates as values, translated codes as shown).
+    and dates as values, translated codes as shown). ``shown_rows``: the table draws only the
+    first rows (a long list stays light in the browser); the downloads keep every row.
     """
     from app_state import downloads
 
@@ -428,7 +429,7 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: s
             export[label] = values if kind in ("text", "date") else view[label]
             if kind.startswith("code:"):  # translated words: give them room
                 widths[label] = st.column_config.TextColumn(label, width=150)
-    styled = view.style.format(number_formats)
+    styled = (view if shown_rows is None else view.head(shown_rows)).style.format(number_formats)
     st.dataframe(styled, hide_index=True, width="stretch", height=height, column_config=widths)
     downloads.download_buttons(export.reset_index(drop=True), name, lang)
 
@@ -874,6 +875,7 @@ def _reasons_text(at_risk: pd.DataFrame, lang: str) -> list[str]:
 
 
 CLIENT_CHOICES = 500  # clients offered by the picker at once (10M interactions: 500k clients)
+AT_RISK_SHOWN = 500  # at-risk rows drawn on the Clients page (10M: ~190k at risk; all in the download)
 
 
 @cached(show_spinner=False, max_entries=256)

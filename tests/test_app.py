@@ -325,3 +325,19 @@ def test_client_picker_searches_instead_of_listing_every_client(app, demo_db, mo
     assert len(at.selectbox(key="client").options) == 3
     shown = [c.value for c in at.caption if c.value.startswith("Showing 3 of ")]
     assert shown == [f"Showing 3 of {len(every)} clients; type part of a name or id to find the others."]
+
+
+def test_a_long_at_risk_list_draws_its_first_rows_and_downloads_them_all(app, monkeypatch):
+    import app_state
+    from app_state import downloads
+
+    exported = {}
+    original = downloads.download_buttons
+    monkeypatch.setattr(downloads, "download_buttons",
+                        lambda frame, name, lang: exported.update({name: len(frame)}) or original(frame, name, lang))
+    monkeypatch.setattr(app_state, "AT_RISK_SHOWN", 3)
+    at = app("clients")
+    table = _table_with(at, i18n.t("col.reasons", "en"))
+    total = exported["clients_at_risk"]
+    assert len(table) == 3 < total
+    assert f"The table shows the first 3; the downloads hold all {total}." in [c.value for c in at.caption]
