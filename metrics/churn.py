@@ -18,6 +18,16 @@ import ibis.expr.types as ir
 from metrics._time import check_grain, period_start, periods_between, shift_period, ts_literal
 
 
+def last_payment_per_span(payments: ir.Table, bounds: list[dt.date]) -> ir.Table:
+    """payments (positive, all before ``bounds[-1]``) → one row per (client_id, k) with
+    last_paid_at: the last payment in span k = [bounds[k−1], bounds[k]) (span 0: everything
+    before bounds[0]). The last payment before bound j is the max over spans k ≤ j."""
+    span = ibis.cases(*((payments.paid_at < ts_literal(b), k) for k, b in enumerate(bounds)),
+                      else_=len(bounds) - 1)
+    spans = payments.mutate(k=span)
+    return spans.group_by(["client_id", "k"]).aggregate(last_paid_at=spans.paid_at.max())
+
+
 def recorded_churn(clients: ir.Table) -> ir.Table:
     """clients: one row per client (possibly repeated) → client_id, churned_at (earliest)."""
     return clients.group_by("client_id").aggregate(churned_at=clients.churned_at.min())
@@ -104,9 +114,7 @@ def churn_by_period(
     # [bound j − churn_after_days, bound j). Only the last payment of each (client, bucket of
     # payments between two bounds) can decide that, so payments shrink to those first.
     inferred = positive.filter(positive.churned_at.isnull())
-    bucket = ibis.cases(*((inferred.paid_at < ts_literal(b), j) for j, b in enumerate(bounds)), else_=last)
-    inferred = inferred.mutate(k=bucket)
-    lasts = inferred.group_by(["client_id", "k"]).aggregate(last_paid_at=inferred.paid_at.max())
+    lasts = last_payment_per_span(inferred, bounds)
     window = ibis.interval(days=churn_after_days)
     active = lasts.join(index, [lasts.k <= index.j, lasts.last_paid_at + window >= index.bound_at])
     active = active.select(active.client_id, active.j).distinct()

@@ -16,7 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from metrics._time import Window, client_revenue_in_windows, in_window, ts_literal
-from metrics.churn import recorded_churn
+from metrics.churn import last_payment_per_span, recorded_churn
 from metrics.managers import left_attach
 from metrics.nps import DETRACTOR_MAX_SCORE, PROMOTER_MIN_SCORE
 
@@ -282,9 +282,7 @@ def client_flow_by_window(payments: ir.Table, clients: ir.Table, *, windows, chu
     lost_recorded = lost_recorded.group_by("w").aggregate(recorded_count=lost_recorded.count())
 
     inferred = positive.filter(positive.paid_at < ts_literal(ends[-1])).anti_join(recorded, "client_id")
-    bucket = ibis.cases(*((inferred.paid_at < ts_literal(e), j) for j, e in enumerate(ends)))
-    inferred = inferred.mutate(k=bucket)
-    lasts = inferred.group_by(["client_id", "k"]).aggregate(last_paid_at=inferred.paid_at.max())
+    lasts = last_payment_per_span(inferred, ends)
     as_of = ibis.memtable({"j": list(range(len(ends)))})
     last_before = lasts.join(as_of, lasts.k <= as_of.j)
     last_before = last_before.group_by(["client_id", "j"]).aggregate(last_paid_at=last_before.last_paid_at.max())

@@ -47,13 +47,17 @@ def apply_filters(
     if (teams or managers) and staff is not None:
         out["managers"] = staff
 
-    clients = tables["clients"]
-    if segments:
-        clients = clients.filter(clients.segment.isin(segments))
-    if teams:
-        clients = clients.filter(clients.manager.isin(staff.manager))
-    elif managers:
-        clients = clients.filter(clients.manager.isin(managers))
+    def in_scope(table: ir.Table, manager_column: str) -> ir.Table:
+        """Rows whose client manager (``manager_column``) and segment pass the selection."""
+        if segments:
+            table = table.filter(table.segment.isin(segments))
+        if teams:
+            table = table.filter(table[manager_column].isin(staff.manager))
+        elif managers:
+            table = table.filter(table[manager_column].isin(managers))
+        return table
+
+    clients = in_scope(tables["clients"], "manager")
     out["clients"] = clients
 
     selected = clients.select("client_id").distinct()
@@ -62,12 +66,5 @@ def apply_filters(
             out[name] = tables[name].semi_join(selected, "client_id")
     for name in DAILY_TABLES:
         if name in tables:
-            daily = tables[name]
-            if segments:
-                daily = daily.filter(daily.segment.isin(segments))
-            if teams:
-                daily = daily.filter(daily.account_manager.isin(staff.manager))
-            elif managers:
-                daily = daily.filter(daily.account_manager.isin(managers))
-            out[name] = daily
+            out[name] = in_scope(tables[name], "account_manager")
     return out
