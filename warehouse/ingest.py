@@ -24,26 +24,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from warehouse import derived
+from warehouse import derived, sqltyping
+from warehouse.cellrules import (  # noqa: F401 (re-exported: the rules' one home is cellrules)
+    BAD_BOOLEAN, BAD_INTEGER, BAD_NUMBER, BAD_TIMESTAMP, COUNTS_DIFFER, FALSE_WORDS, INTEGER_PATTERN,
+    MISSING_REQUIRED, NO_ROWS, NUMBER_PATTERN, RAW_LIMIT, REJECTS_KEPT, TIMESTAMP_PATTERN, TRUE_WORDS,
+    outside_range, unknown_value,
+)
 
 log = logging.getLogger(__name__)
-
-RAW_LIMIT = 200  # characters of a rejected value kept in a reject record
-REJECTS_KEPT = 10_000  # problems an ImportResult carries (all of them go to the rejects table)
-
-TIMESTAMP_PATTERN = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
-NUMBER_PATTERN = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-INTEGER_PATTERN = r"[+-]?\d{1,9}"
-TRUE_WORDS = ("true", "1", "yes")
-FALSE_WORDS = ("false", "0", "no")
-
-MISSING_REQUIRED = "missing required value"
-BAD_TIMESTAMP = "not a timestamp (expected YYYY-MM-DD[ HH:MM[:SS]])"
-BAD_NUMBER = "not a number (expected digits with a dot decimal, e.g. 1234.50)"
-BAD_INTEGER = "not a whole number"
-BAD_BOOLEAN = "not a boolean (expected true/false/1/0/yes/no)"
-COUNTS_DIFFER = "the rows read do not add up to the records in the file (often a stray quote mark)"
-NO_ROWS = "the file has column names but no rows"
 
 
 @dataclass(frozen=True)
@@ -280,12 +268,12 @@ def _type_batch(spec: TableSpec, raw: pd.DataFrame) -> _Typed:
             allowed = spec.enums[column]
             typed = typed.str.lower()
             unknown = typed.notna() & ~typed.isin(allowed)
-            flag(unknown, column, f"unknown value (expected one of: {', '.join(allowed)})")
+            flag(unknown, column, unknown_value(allowed))
             typed = typed.where(~unknown)
         if column in spec.ranges:
             low, high = spec.ranges[column]
             outside = typed.notna() & ((typed < low) | (typed > high))
-            flag(outside.fillna(False), column, f"{column} outside {low}..{high}")
+            flag(outside.fillna(False), column, outside_range(column, low, high))
             typed = typed.where(~outside.fillna(False))
         if column in spec.required:
             flag(missing, column, MISSING_REQUIRED)
@@ -707,9 +695,11 @@ def _quoted_spans(octets: np.ndarray, quotes: np.ndarray) -> tuple[np.ndarray, n
     return (opening, closing) if opens_well.all() and closes_well.all() else None
 
 
-def _scan_fast(body: bytes) -> _Scan | None:
+def _scan_fast(body: bytes, fields: bool = True) -> _Scan | None:
     """Bytes of a CSV without lone CRs → records, counted with numpy (the fast path); None when
-    its quotes are irregular (then the csv module decides).
+    its quotes are irregular (then the csv module decides). ``fields=False`` skips counting each
+    record's fields (the slow part) and takes every record as well-formed: for a reader that
+    itself refuses a record of another width.
 
     A record ends at a newline outside quoted spans (blank lines are not records) and its fields
     are its commas outside quoted spans + 1; the bytes compared are ASCII, which never occur
@@ -718,7 +708,6 @@ def _scan_fast(body: bytes) -> _Scan | None:
     octets = np.frombuffer(body, dtype=np.uint8)
     quotes = np.flatnonzero(octets == 0x22)
     newlines = np.flatnonzero(octets == 0x0A)
-    commas = np.flatnonzero(octets == 0x2C)
     spans = _quoted_spans(octets, quotes) if len(quotes) else (quotes, quotes)
     if spans is None:
         return None
@@ -730,25 +719,29 @@ def _scan_fast(body: bytes) -> _Scan | None:
     stops = ends - (octets[np.maximum(ends - 1, 0)] == ord("\r")) * (ends > starts)  # drop \r of \r\n
     if not len(ends) or stops[0] == starts[0]:  # empty file or blank first line: no header
         return _Scan([], np.zeros(0, np.int64), [], np.zeros(0, bool), 0)
+    header = next(csv.reader([body[starts[0]:stops[0]].decode("utf-8")]))
+    record = np.flatnonzero(stops > starts)[1:]  # non-blank records after the header
+    lines = np.searchsorted(newlines, starts[record]) + 1  # file line where each record starts
+    if not fields:
+        return _Scan(header, lines.astype(np.int64), [], np.ones(len(record), dtype=bool), len(header))
+    commas = np.flatnonzero(octets == 0x2C)
     widths = np.searchsorted(commas, stops) - np.searchsorted(commas, starts) + 1
     if len(opening):  # commas inside quoted spans do not separate fields
         quoted_commas = np.searchsorted(commas, closing) - np.searchsorted(commas, opening)
         widths -= np.bincount(np.searchsorted(ends, opening), weights=quoted_commas,
                               minlength=len(ends)).astype(np.int64)[:len(ends)]
-    header = next(csv.reader([body[starts[0]:stops[0]].decode("utf-8")]))
-    record = np.flatnonzero(stops > starts)[1:]  # non-blank records after the header
-    lines = np.searchsorted(newlines, starts[record]) + 1  # file line where each record starts
     return _scan(header, lines, widths[record],
                  lambda i: body[starts[record[i]]:stops[record[i]]].decode("utf-8"))
 
 
-def _scan_records(body: bytes, text: str) -> _Scan:
-    """CSV (bytes without BOM, and the same as text) → its records, counted apart from pandas."""
-    if text.count("\r") == text.count("\r\n"):
-        scan = _scan_fast(body)
+def _scan_records(body: bytes, fields: bool = True) -> _Scan:
+    """CSV (UTF-8 bytes without BOM) → its records, counted apart from pandas (``fields``: see
+    :func:`_scan_fast`; the csv module always counts them)."""
+    if body.count(b"\r") == body.count(b"\r\n"):
+        scan = _scan_fast(body, fields)
         if scan is not None:
             return scan
-    return _scan_csv(text)
+    return _scan_csv(body.decode("utf-8"))
 
 
 def header_problem(spec: TableSpec, header: list[str]) -> Reject | None:
@@ -773,24 +766,31 @@ class _FileProblem(Exception):
         self.reject, self.records, self.table = reject, records, table
 
 
-def _decode(data: bytes) -> str:
-    """File bytes → text; UTF-8 with or without BOM only (other encodings: the Upload page)."""
+def _utf8_body(data: bytes) -> bytes:
+    """File bytes → the same bytes without a BOM, checked to be UTF-8 text (other encodings: the
+    Upload page). Arrow checks the encoding (SIMD); Python finds the line of a bad byte."""
     if data[:2] == b"\x1f\x8b" or data[:4] == b"PK\x03\x04":
         raise _FileProblem(Reject(None, None, "compressed or Excel file, not CSV text", None))
+    body = data.removeprefix(codecs.BOM_UTF8)
+    as_text = pa.Array.from_buffers(pa.large_string(), 1, [None, pa.array([0, len(body)], pa.int64()).buffers()[1],
+                                                           pa.py_buffer(body)])
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _FileProblem(Reject(data[: exc.start].count(b"\n") + 1, None, "not UTF-8 text", None)) from None
-    if "\x00" in text:
+        as_text.validate(full=True)
+    except pa.ArrowInvalid:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _FileProblem(Reject(body[: exc.start].count(b"\n") + 1, None, "not UTF-8 text", None)) from None
+    if b"\x00" in body:
         raise _FileProblem(Reject(None, None, "binary data (NUL bytes), not CSV text", None))
-    return text
+    return body
 
 
-def _read_all_text(data: bytes, scan: _Scan, file_name: str, records: int, table: str) -> pd.DataFrame:
+def _read_all_text(body: bytes, scan: _Scan, file_name: str, records: int, table: str) -> pd.DataFrame:
     """Every record as text, however many fields it has (pandas' C reader), so the counts can
     be compared and the misfits rejected by line."""
     try:
-        return pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False,
+        return pd.read_csv(io.BytesIO(body), encoding="utf-8", dtype=str, keep_default_na=False,
                            na_filter=False, header=None, names=range(scan.widest), index_col=False,
                            engine="c").iloc[1:].reset_index(drop=True)
     except (pd.errors.ParserError, ValueError) as exc:
@@ -798,35 +798,48 @@ def _read_all_text(data: bytes, scan: _Scan, file_name: str, records: int, table
         raise _FileProblem(Reject(None, None, "not a readable CSV file", None), records, table) from None
 
 
-def _read_well_formed(data: bytes, width: int) -> pd.DataFrame | None:
-    """A CSV whose records all have ``width`` fields → text cells (Arrow's reader, every column a
-    string, quoted newlines allowed), columns 0..width−1; None when Arrow cannot read it."""
+def _read_well_formed(body: bytes, width: int) -> pa.Table | None:
+    """A CSV whose records all have ``width`` fields → text cells (Arrow's multi-threaded
+    reader, every column a string, quoted newlines allowed); None when Arrow cannot read it,
+    a record of another width included."""
     options = pa_csv.ReadOptions(column_names=[str(i) for i in range(width)], skip_rows=1, block_size=64 << 20)
     convert = pa_csv.ConvertOptions(column_types={str(i): pa.string() for i in range(width)},
                                     strings_can_be_null=False, quoted_strings_can_be_null=False)
     parse = pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True)
     try:
-        table = pa_csv.read_csv(io.BytesIO(data.removeprefix(codecs.BOM_UTF8)), read_options=options,
-                                parse_options=parse, convert_options=convert)
+        return pa_csv.read_csv(pa.BufferReader(body), read_options=options, parse_options=parse,
+                               convert_options=convert)
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
-        log.info("arrow could not read the CSV (%s); using pandas", exc)
+        log.info("arrow could not read the CSV (%s); counting its fields", exc)
         return None
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    frame.columns = range(width)
-    return frame
 
 
-def _csv_batch(data: bytes, *, file_name: str, sha256: str, table: str | None) -> tuple[TableSpec, _Batch]:
-    """CSV bytes → (target table, raw text cells of its well-formed records with their lines)."""
+@dataclass
+class _CsvCells:
+    """A canonical CSV's well-formed records as text (Arrow, the file's column order), their
+    lines, and the records that could not be split into the header's fields."""
+
+    spec: TableSpec
+    header: list[str]            # normalised: the spec's names, in the file's order
+    cells: pa.Table
+    lines: np.ndarray            # file line of each well-formed record
+    structural: list[Reject]
+    records: int                 # counted independently of the parser
+
+
+def _csv_cells(data: bytes, *, file_name: str, table: str | None) -> _CsvCells:
+    """CSV bytes → its target table and text cells. The records are counted by the scan, the
+    cells read by Arrow (which refuses a misfit record: then the scan counts fields, pandas
+    reads every record, and the misfits are rejected by line)."""
+    body = _utf8_body(data)
     try:
-        text = _decode(data)
-        scan = _scan_records(data.removeprefix(codecs.BOM_UTF8), text)
+        scan = _scan_records(body, fields=False)
     except csv.Error as exc:
         log.info("csv scan of %s failed: %s", file_name, exc)
         raise _FileProblem(Reject(None, None, "not a readable CSV file", None)) from None
     header, records = scan.header, len(scan.lines)
     if not header:
-        reason = "empty file" if not text.strip() else "the first line is empty (expected the column names)"
+        reason = "empty file" if not body.decode("utf-8").strip() else "the first line is empty (expected the column names)"
         raise _FileProblem(Reject(1, None, reason, None))
     table = table or detect_table(header)
     if table is None:
@@ -835,21 +848,44 @@ def _csv_batch(data: bytes, *, file_name: str, sha256: str, table: str | None) -
     problem = header_problem(spec, header)
     if problem is not None:
         raise _FileProblem(problem, records, table)
-    raw = _read_all_text(data, scan, file_name, records, table) if scan.structural else None
-    if raw is None:  # every record has the header's fields: Arrow's multi-threaded reader
-        raw = _read_well_formed(data, len(header))
-        if raw is None:
-            raw = _read_all_text(data, scan, file_name, records, table)
-    if len(raw) != records:
-        raise ReconciliationError(f"{file_name}: the parser read {len(raw)} rows, the csv module {records}")
-    raw = raw.loc[scan.well_formed, list(range(len(header)))].reset_index(drop=True)
-    raw.columns = [_normalise(c) for c in header]
-    return spec, _Batch(file_name, sha256, records, raw, scan.lines[scan.well_formed], scan.structural)
+    cells = _read_well_formed(body, len(header))
+    if cells is None:
+        scan = _scan_records(body, fields=True)
+        raw = _read_all_text(body, scan, file_name, records, table)
+        if len(raw) != records:
+            raise ReconciliationError(f"{file_name}: the parser read {len(raw)} rows, the csv module {records}")
+        raw = raw.loc[scan.well_formed, list(range(len(header)))].reset_index(drop=True)
+        cells = pa.table({str(i): pa.array(raw[i].to_numpy(dtype=object), pa.string()) for i in range(len(header))})
+    elif len(cells) != records:
+        raise ReconciliationError(f"{file_name}: the parser read {len(cells)} rows, the scan {records}")
+    return _CsvCells(spec, [_normalise(c) for c in header], cells, scan.lines[scan.well_formed],
+                     scan.structural, records)
+
+
+def _csv_chunks(con, found: _CsvCells, chunk_rows: int):
+    """Text cells → Chunks of ≤ ``chunk_rows`` records, typed in SQL (warehouse.sqltyping); the
+    misfit records are rejected in the first."""
+    cur = con.cursor()
+    try:
+        for first in range(0, max(len(found.cells), 1), chunk_rows):
+            part = found.cells.slice(first, chunk_rows)
+            typed = sqltyping.type_text(cur, found.spec, part, found.header, found.lines, first)
+            rejects, misfits = typed.rejects, (found.structural if first == 0 else [])
+            if misfits:
+                rejects = pd.concat([pd.DataFrame([vars(r) for r in misfits]), rejects], ignore_index=True)
+                rejects = rejects.sort_values("line", kind="stable").reset_index(drop=True)
+            records = len(part) + len(misfits)
+            yield Chunk(typed.good, rejects, records, typed.rows_rejected + len(misfits))
+    finally:
+        cur.close()
+
+
+CSV_CHUNK_ROWS = 2_000_000  # records typed and staged at a time: bounds the memory of a big file
 
 
 def import_csv(con, path_or_bytes, *, file_name: str, table: str | None = None,
                imported_by: str | None = None, accept_partial: bool = False,
-               preset: str | None = None) -> ImportResult:
+               preset: str | None = None, chunk_rows: int = CSV_CHUNK_ROWS) -> ImportResult:
     """A canonical UTF-8 CSV (header = canonical column names) → rows in its table, one transaction.
 
     file: one record per row → ``table`` gains the rows whose row_key it lacks. Raises
@@ -863,11 +899,13 @@ def import_csv(con, path_or_bytes, *, file_name: str, table: str | None = None,
     sha256 = hashlib.sha256(data).hexdigest()
     check_not_imported(con, sha256, file_name, table)
     try:
-        spec, batch = _csv_batch(data, file_name=file_name, sha256=sha256, table=table)
+        found = _csv_cells(data, file_name=file_name, table=table)
     except _FileProblem as problem:
         return file_rejected(file_name, problem.table or table, problem.records, problem.reject)
-    return _import_batch(con, spec, batch, imported_by=imported_by, accept_partial=accept_partial,
-                         preset=preset)
+    del data
+    return import_chunks(con, found.spec, _csv_chunks(con, found, chunk_rows), file_name=file_name,
+                         sha256=sha256, records=found.records, imported_by=imported_by,
+                         accept_partial=accept_partial, preset=preset)
 
 
 def _frame_sha256(df: pd.DataFrame) -> str:
