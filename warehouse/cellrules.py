@@ -11,10 +11,10 @@ NUMBER_PATTERN = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 INTEGER_PATTERN = r"[+-]?\d{1,9}"
 TRUE_WORDS = ("true", "1", "yes")
 FALSE_WORDS = ("false", "0", "no")
-# The timestamps pandas can hold (datetime64[ns], kept to the microsecond): the widest range
-# both typings accept.
-EARLIEST_TIMESTAMP = "1677-09-21 00:12:43.145225"
-LATEST_TIMESTAMP = "2262-04-11 23:47:16.854775"
+# The timestamps both typings accept: pandas holds a shape-matching value at microseconds
+# (years 1 to 9999); DuckDB would also take years BC and after 9999.
+EARLIEST_TIMESTAMP = "0001-01-01 00:00:00"
+LATEST_TIMESTAMP = "9999-12-31 23:59:59.999999"
 
 MISSING_REQUIRED = "missing required value"
 BAD_TIMESTAMP = "not a timestamp (expected YYYY-MM-DD[ HH:MM[:SS]])"

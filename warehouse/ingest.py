@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import logging
 import os
 from dataclasses import dataclass, field
@@ -26,9 +27,9 @@ import pyarrow.csv as pa_csv
 
 from warehouse import derived, sqltyping
 from warehouse.cellrules import (  # noqa: F401 (re-exported: the rules' one home is cellrules)
-    BAD_BOOLEAN, BAD_INTEGER, BAD_NUMBER, BAD_TIMESTAMP, COUNTS_DIFFER, FALSE_WORDS, INTEGER_PATTERN,
-    MISSING_REQUIRED, NO_ROWS, NUMBER_PATTERN, RAW_LIMIT, REJECTS_KEPT, TIMESTAMP_PATTERN, TRUE_WORDS,
-    outside_range, unknown_value,
+    BAD_BOOLEAN, BAD_INTEGER, BAD_NUMBER, BAD_TIMESTAMP, COUNTS_DIFFER, EARLIEST_TIMESTAMP, FALSE_WORDS,
+    INTEGER_PATTERN, LATEST_TIMESTAMP, MISSING_REQUIRED, NO_ROWS, NUMBER_PATTERN, RAW_LIMIT, REJECTS_KEPT,
+    TIMESTAMP_PATTERN, TRUE_WORDS, outside_range, unknown_value,
 )
 
 log = logging.getLogger(__name__)
@@ -229,8 +230,9 @@ def _type_column(values: pd.Series, sql_type: str) -> tuple[pd.Series, pd.Series
         return text.where(present), pd.Series(False, index=values.index), ""
     if sql_type == "TIMESTAMP":
         shaped = text.str.fullmatch(TIMESTAMP_PATTERN)
-        typed = pd.to_datetime(text.where(shaped), format="ISO8601", errors="coerce")
-        return typed.astype("datetime64[us]"), present & typed.isna(), BAD_TIMESTAMP
+        typed = pd.to_datetime(text.where(shaped), format="ISO8601", errors="coerce").astype("datetime64[us]")
+        typed = typed.where((typed >= EARLIEST_TIMESTAMP) & (typed <= LATEST_TIMESTAMP))
+        return typed, present & typed.isna(), BAD_TIMESTAMP
     if sql_type == "DOUBLE":
         shaped = text.str.fullmatch(NUMBER_PATTERN)
         typed = pd.to_numeric(text.where(shaped), errors="coerce").astype("float64")
@@ -544,6 +546,12 @@ def import_chunks(con, spec: TableSpec, chunks, *, file_name: str, sha256: str, 
     Any rejected row rolls everything back unless ``accept_partial``. A repeat of a row in an
     earlier chunk counts as a duplicate. ``progress(done, records)`` is called after each chunk.
     """
+    chunks = iter(chunks)
+    first = next(chunks, None)
+    if first is not None and first.rows_rejected and not accept_partial:  # refused before a transaction
+        return _refused(spec.name, itertools.chain([first], chunks), file_name=file_name, records=records,
+                        preset=preset)
+    chunks = itertools.chain([first] if first is not None else [], chunks)
     cur = con.cursor()
     kept: list[pd.DataFrame] = []
     inserted = duplicate = rejected = skipped = problems = done = 0
@@ -601,6 +609,20 @@ def import_chunks(con, spec: TableSpec, chunks, *, file_name: str, sha256: str, 
         raise
     finally:
         cur.close()
+
+
+def _refused(table: str, chunks, *, file_name: str, records: int, preset: str | None) -> ImportResult:
+    """An all-or-nothing import with rejected rows in its first chunk: the rejected result,
+    counted over every chunk, without opening a transaction (no import id is used up)."""
+    kept: list[pd.DataFrame] = []
+    rejected = skipped = problems = 0
+    for chunk in chunks:
+        rejected, skipped = rejected + chunk.rows_rejected, skipped + chunk.rows_skipped
+        if len(chunk.rejects) and problems < REJECTS_KEPT:
+            kept.append(chunk.rejects.head(REJECTS_KEPT - problems))
+        problems += len(chunk.rejects)
+    shown = _rejects_list(pd.concat(kept, ignore_index=True)) if kept else []
+    return _rejected_result(table, file_name, records, rejected, skipped, shown, problems, preset)
 
 
 def _log_interrupted(con, table: str, file_name: str, sha256: str, records: int,

@@ -60,7 +60,7 @@ class FilePlan:
     encoding: str | None
     delimiter: str | None
     headers: list[str]
-    records: int
+    records: int | None  # None: a canonical CSV planned only to be imported (import_csv counts)
     canonical: str | None
     mapping: Mapping | None
     preset: str | None
@@ -188,13 +188,19 @@ def _canonical_table(raw: readers.RawTable) -> str | None:
 
 
 def plan_file(con, source: Source, *, file_name: str, table: str | None = None,
-              preset: str | Preset | None = None) -> FilePlan:
+              preset: str | Preset | None = None, count: bool = True) -> FilePlan:
     """A file → FilePlan. ``table`` limits the proposal to one table; ``preset`` (a name or a
-    Preset) is used as it is. Raises readers.UnreadableFile (its message says what to do) and
-    ValueError for an unknown preset name."""
+    Preset) is used as it is. ``count=False``: a canonical CSV's records are left uncounted
+    (None; its import counts them). Raises readers.UnreadableFile (its message says what to do)
+    and ValueError for an unknown preset name."""
     kind = readers.sniff_kind(_prefix(source))
     raw = _first_rows(source, kind, SAMPLE_ROWS)
-    records = readers.count_records(source, encoding=raw.encoding) if kind == "csv" else raw.records_count
+    uncounted = (not count and kind == "csv" and preset is None
+                 and _canonical_table(raw) is not None and table in (None, _canonical_table(raw)))
+    if uncounted:
+        records = None
+    else:
+        records = readers.count_records(source, encoding=raw.encoding) if kind == "csv" else raw.records_count
     if kind == "parquet" and (_canonical_table(raw) is None or preset is not None):
         raise readers.UnreadableFile("parquet", "A Parquet file must have the dashboard's own column names "
                                                 f"(see the README); this one has: {', '.join(raw.headers)[:200]}.")
@@ -318,7 +324,8 @@ def import_file(con, source: Source, *, file_name: str, mapping_used: Mapping | 
     sha256 = file_sha256(source)
     ingest.check_not_imported(con, sha256, file_name, table)
     try:
-        plan = plan or plan_file(con, source, file_name=file_name, table=table, preset=preset)
+        plan = plan or plan_file(con, source, file_name=file_name, table=table, preset=preset,
+                                 count=mapping_used is not None)
     except readers.UnreadableFile as problem:
         return _file_problem(file_name, table, 0, problem.message, problem.line)
     except ValueError as problem:

@@ -1,0 +1,138 @@
+"""The SQL typing of canonical CSV cells (warehouse.sqltyping) against the pandas typing
+(warehouse.ingest.frame_chunk) as the oracle: same good rows, same rejects, same order."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from warehouse import ingest, sqltyping
+from warehouse.ingest import TABLES
+
+PADDING = st.text(alphabet=st.sampled_from(" \t\u00a0\u2003\x1c\u3000"), max_size=2)
+
+
+def _digits(low: int, high: int):
+    return st.integers(low, high).map(lambda n: f"{n:0{len(str(high))}d}")
+
+
+TIMESTAMPS = st.builds(
+    lambda y, mo, d, sep, h, mi, s, frac, shape: (
+        f"{y}-{mo}-{d}" if shape == 0 else f"{y}-{mo}-{d}{sep}{h}:{mi}" if shape == 1
+        else f"{y}-{mo}-{d}{sep}{h}:{mi}:{s}{frac}"),
+    st.sampled_from(["0000", "0001", "1600", "2024", "9999", "24"]),
+    _digits(0, 13), _digits(0, 32), st.sampled_from([" ", "T", "_"]),
+    _digits(0, 25), _digits(0, 61), _digits(0, 61),
+    st.sampled_from(["", ".", ".5", ".123456", ".1234567"]), st.integers(0, 2),
+)
+NUMBERS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-10**12, 10**12).map(str),
+    st.sampled_from(["5.", ".5", "+2", "-0", "1e400", "1e-400", "1,5", "1 000", "0x10", "nan", "inf", "٣",
+                     "1.2.3", "e5", "+", "-.e1", "00012", "1E5"]),
+)
+INTEGERS = st.one_of(
+    st.integers(-10**10, 10**10).map(str),
+    st.sampled_from(["+7", "-0", "7.0", "1e1", "٣", "10", "11", "-1", "999999999", "1000000000"]),
+)
+BOOLEANS = st.sampled_from(["true", "TRUE", "False", "1", "0", "yes", "No", "y", "t", "да", "2", "İ"])
+OTHER_TEXT = st.text(max_size=6)
+
+
+def _cells(spec, column: str):
+    sql_type = spec.columns[column]
+    shaped = {"TIMESTAMP": TIMESTAMPS, "DOUBLE": NUMBERS, "INTEGER": INTEGERS, "BOOLEAN": BOOLEANS,
+              "VARCHAR": st.sampled_from(spec.enums.get(column, ("Анна", "a"))).map(
+                  lambda w: w.upper() if len(w) % 2 else w)}[sql_type]
+    value = st.one_of(shaped, shaped, st.just(""), OTHER_TEXT)
+    return st.builds(lambda left, v, right: f"{left}{v}{right}", PADDING, value, PADDING)
+
+
+@st.composite
+def text_tables(draw):
+    spec = TABLES[draw(st.sampled_from(["interactions", "nps_responses", "payments"]))]
+    optional = [c for c in spec.columns if c not in spec.required]
+    present = list(spec.required) + draw(st.lists(st.sampled_from(optional), unique=True))
+    present = draw(st.permutations(present))
+    rows = draw(st.integers(1, 8))
+    columns = {c: draw(st.lists(_cells(spec, c), min_size=rows, max_size=rows)) for c in present}
+    return spec, present, columns
+
+
+def _sql(spec, present, columns, lines):
+    con = duckdb.connect()
+    try:
+        text = pa.table({c: pa.array(columns[c], pa.string()) for c in present})
+        return sqltyping.type_text(con.cursor(), spec, text, present, lines, 0)
+    finally:
+        con.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(table=text_tables())
+def test_sql_typing_gives_the_pandas_typings_rows_and_rejects(table):
+    spec, present, columns = table
+    rows = len(columns[present[0]])
+    lines = np.arange(2, rows + 2, dtype=np.int64) * 3  # any increasing file lines
+    oracle = ingest.frame_chunk(spec, pd.DataFrame(columns, dtype=object), lines)
+
+    typed = _sql(spec, present, columns, lines)
+
+    assert typed.rows_rejected == oracle.rows_rejected
+    assert typed.good.column_names == oracle.good.column_names
+    assert typed.good.schema == oracle.good.schema
+    assert typed.good.equals(oracle.good)
+    assert typed.rejects.astype(object).values.tolist() == oracle.rejects.astype(object).values.tolist()
+
+
+def test_sql_typing_by_hand():
+    spec = TABLES["nps_responses"]
+    present = ["client_id", "answered_at", "score", "comment"]
+    columns = {
+        "client_id": ["c1", " c2\u00a0", "", "c4", "c5"],
+        "answered_at": ["2024-04-01", "2024-04-01 24:00", "2024-02-30", "2024-04-02T09:30", "0000-01-01"],
+        "score": ["9", "10", "7", "11", "x"],
+        "comment": ["  good ", "", "ok", "", ""],
+    }
+    lines = np.array([2, 3, 5, 6, 7])
+
+    typed = _sql(spec, present, columns, lines)
+
+    import datetime as dt
+    assert typed.good.to_pylist() == [
+        {"response_id": None, "answered_at": dt.datetime(2024, 4, 1), "client_id": "c1", "score": 9,
+         "comment": "good", "manager": None, "_record": 0},
+    ]
+    assert typed.rows_rejected == 4
+    assert typed.rejects.values.tolist() == [
+        [3, "answered_at", ingest.BAD_TIMESTAMP, "2024-04-01 24:00"],
+        [5, "client_id", ingest.MISSING_REQUIRED, ""],
+        [5, "answered_at", ingest.BAD_TIMESTAMP, "2024-02-30"],
+        [6, "score", "score outside 0..10", "11"],
+        [7, "answered_at", ingest.BAD_TIMESTAMP, "0000-01-01"],
+        [7, "score", ingest.BAD_INTEGER, "x"],
+    ]
+
+
+@pytest.mark.parametrize("chunk_rows", [2, 3, 100])
+def test_import_csv_in_chunks_counts_like_one_chunk(chunk_rows):
+    """Repeats across chunks are duplicates; rejects keep their lines in any chunking."""
+    from warehouse.connection import connect
+
+    body = ("payment_id,paid_at,client_id,amount\n"
+            "p1,2024-01-01,c1,10\np2,2024-01-02,c1,x\np1,2024-01-01,c1,10\n"
+            "p3,2024-01-03,c2,5\np3,2024-01-03,c2,5\np4,,c2,1\np5,2024-01-05,c3,2.5\n").encode()
+    con = connect(":memory:")
+    try:
+        result = ingest.import_csv(con, body, file_name="p.csv", accept_partial=True, chunk_rows=chunk_rows)
+        stored = con.execute("SELECT payment_id, amount FROM payments ORDER BY payment_id").fetchall()
+    finally:
+        con.close()
+    assert (result.rows_read, result.rows_inserted, result.rows_duplicate, result.rows_rejected) == (7, 3, 2, 2)
+    assert [(r.line, r.column) for r in result.rejects] == [(3, "amount"), (7, "paid_at")]
+    assert stored == [("p1", 10.0), ("p3", 5.0), ("p5", 2.5)]
