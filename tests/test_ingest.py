@@ -284,13 +284,13 @@ def test_undo_import_removes_exactly_that_import_and_allows_reimport(con):
 
 def test_import_csv_failure_mid_transaction_leaves_tables_unchanged(con, monkeypatch):
     import_csv(con, PAYMENTS_CSV, file_name="week1.csv")
-    real_insert = ingest._insert_new_rows
+    real_store = ingest._store
 
-    def insert_then_fail(cur, spec, import_id):
-        assert real_insert(cur, spec, import_id) == 1  # the row is in the transaction...
+    def insert_then_fail(cur, spec, frame, import_id):
+        assert real_store(cur, spec, frame, import_id)[3] == 1  # the row is in the transaction...
         raise OSError("disk full")  # ...and then the import fails
 
-    monkeypatch.setattr(ingest, "_insert_new_rows", insert_then_fail)
+    monkeypatch.setattr(ingest, "_store", insert_then_fail)
     with pytest.raises(OSError, match="disk full"):
         import_csv(con, csv_bytes(HEADER, "p7,2024-03-20,c1,10,,audit,new,Anna"), file_name="week2.csv")
 
@@ -299,9 +299,9 @@ def test_import_csv_failure_mid_transaction_leaves_tables_unchanged(con, monkeyp
 
 
 def test_import_csv_reconciliation_mismatch_rolls_back(con, monkeypatch):
-    real_stage = ingest._stage
-    monkeypatch.setattr(ingest, "_stage", lambda cur, spec, frame: (lambda r: (r[0], r[1] + 1, r[2]))(
-        real_stage(cur, spec, frame)))  # claims one duplicate too many
+    real_store = ingest._store
+    monkeypatch.setattr(ingest, "_store", lambda cur, spec, frame, import_id: (lambda r: (r[0], r[1] + 1, *r[2:]))(
+        real_store(cur, spec, frame, import_id)))  # claims one duplicate too many
 
     with pytest.raises(ingest.ReconciliationError, match="6 records"):
         import_csv(con, PAYMENTS_CSV, file_name="week1.csv")

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from warehouse import readers
 from warehouse.readers import (UnreadableFile, count_records, decode, detect_delimiter, iter_chunks,
                                looks_like_mojibake, read_table, sniff_kind)
 
@@ -214,3 +215,21 @@ def test_read_table_roundtrips_csv_writer(rows):
     assert table.headers == header
     assert _cells(table) == rows
     assert table.records_count == len(rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.one_of(st.text(max_size=4).map(lambda s: s.encode("utf-8")),
+                                 st.sampled_from([b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80", b"\xe2\x82",
+                                                  b"\xff", b"\xd0", "ё".encode("cp1251")])),
+                       max_size=12),
+       block=st.integers(1, 9))
+def test_encoding_check_block_by_block_agrees_with_python_decoding(pieces, block):
+    data = b"x" + b"".join(pieces)  # no BOM
+    try:
+        data.decode("utf-8")
+        expected = "utf-8"
+    except UnicodeDecodeError:
+        expected = "cp1251"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(readers, "BLOCK_BYTES", block)
+        assert readers._encoding_of(io.BytesIO(data)) == expected

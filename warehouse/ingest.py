@@ -29,7 +29,7 @@ from warehouse import derived, sqltyping
 from warehouse.cellrules import (  # noqa: F401 (re-exported: the rules' one home is cellrules)
     BAD_BOOLEAN, BAD_INTEGER, BAD_NUMBER, BAD_TIMESTAMP, COUNTS_DIFFER, EARLIEST_TIMESTAMP, FALSE_WORDS,
     INTEGER_PATTERN, LATEST_TIMESTAMP, MISSING_REQUIRED, NO_ROWS, NUMBER_PATTERN, RAW_LIMIT, REJECTS_KEPT,
-    TIMESTAMP_PATTERN, TRUE_WORDS, outside_range, unknown_value,
+    TIMESTAMP_PATTERN, TRUE_WORDS, is_utf8, outside_range, unknown_value,
 )
 
 log = logging.getLogger(__name__)
@@ -377,40 +377,47 @@ def _key_expression(spec: TableSpec) -> str:
     return f'coalesce("{spec.id_column}", sha256(concat_ws(chr(31), {joined})))'
 
 
-def _stage(cur, spec: TableSpec, frame: pa.Table) -> tuple[int, int, int]:
-    """Good rows → temp table ``_staged`` flagged by repeat-in-file / already-in-table.
+def _store(cur, spec: TableSpec, frame: pa.Table, import_id: int) -> tuple[int, int, int, int]:
+    """Good rows → the table, less repeats in the file and rows already in the table (by
+    ``row_key``; the first of repeats, by ``_record``, is kept).
 
-    Returns (repeated in the file, already in the table, new).
+    Returns (repeated in the file, already in the table, new, inserted): the first three are
+    counted before the INSERT, which must then insert exactly ``new`` rows. When there is
+    neither a repeat nor a known row (a fresh week's export), the rows go straight in; otherwise
+    they are staged and flagged first.
     """
     cur.register("_frame", frame)
     columns = ", ".join(f'"{c}"' for c in spec.columns)
-    cur.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _staged AS
-        WITH keyed AS (SELECT {columns}, _record, {_key_expression(spec)} AS row_key FROM _frame)
-        SELECT *,
-               row_number() OVER (PARTITION BY row_key ORDER BY _record) > 1 AS _is_repeat,
-               row_key IN (SELECT row_key FROM "{spec.name}") AS _is_known
-        FROM keyed
-    """)
-    cur.unregister("_frame")
-    repeated, known, new = cur.execute("""
-        SELECT count(*) FILTER (WHERE _is_repeat),
-               count(*) FILTER (WHERE NOT _is_repeat AND _is_known),
-               count(*) FILTER (WHERE NOT _is_repeat AND NOT _is_known)
-        FROM _staged
-    """).fetchall()[0]
-    return int(repeated), int(known), int(new)
-
-
-def _insert_new_rows(cur, spec: TableSpec, import_id: int) -> int:
-    """Staged rows that are neither repeats nor already known → the table. Returns rows inserted."""
-    columns = ", ".join(f'"{c}"' for c in spec.columns)
-    (inserted,) = cur.execute(
-        f'INSERT INTO "{spec.name}" ({columns}, import_id, row_key) '
-        f"SELECT {columns}, $import_id, row_key FROM _staged WHERE NOT _is_repeat AND NOT _is_known",
-        {"import_id": import_id},
-    ).fetchall()[0]
-    return int(inserted)
+    keyed = f"SELECT {columns}, _record, {_key_expression(spec)} AS row_key FROM _frame"
+    try:
+        rows, distinct, known = cur.execute(f"""
+            WITH keyed AS ({keyed})
+            SELECT count(*), count(DISTINCT row_key),
+                   count(DISTINCT row_key) FILTER (WHERE row_key IN (SELECT row_key FROM "{spec.name}"))
+            FROM keyed
+        """).fetchall()[0]
+        repeated, new = int(rows) - int(distinct), int(distinct) - int(known)
+        if repeated or known:
+            cur.execute(f"""
+                CREATE OR REPLACE TEMP TABLE _staged AS
+                WITH keyed AS ({keyed})
+                SELECT * FROM keyed
+                QUALIFY row_number() OVER (PARTITION BY row_key ORDER BY _record) = 1
+                    AND row_key NOT IN (SELECT row_key FROM "{spec.name}")
+            """)
+            source = "_staged"
+        else:
+            source = "_frame"
+        (inserted,) = cur.execute(
+            f'INSERT INTO "{spec.name}" ({columns}, import_id, row_key) '
+            f"SELECT {columns}, $import_id, {'row_key' if source == '_staged' else _key_expression(spec)} "
+            f"FROM {source}",
+            {"import_id": import_id},
+        ).fetchall()[0]
+    finally:
+        cur.execute("DROP TABLE IF EXISTS _staged")
+        cur.unregister("_frame")
+    return repeated, int(known), new, int(inserted)
 
 
 def _write_import_row(cur, result: ImportResult, sha256: str, preset: str | None,
@@ -562,11 +569,9 @@ def import_chunks(con, spec: TableSpec, chunks, *, file_name: str, sha256: str, 
             raise _already_imported(earlier, file_name, spec.name)
         (import_id,) = cur.execute("SELECT nextval('import_id_seq')").fetchall()[0]
         for chunk in chunks:
-            repeated, known, new = _stage(cur, spec, chunk.good)
-            added = _insert_new_rows(cur, spec, import_id)
+            repeated, known, new, added = _store(cur, spec, chunk.good, int(import_id))
             if added != new:
                 raise ReconciliationError(f"{file_name}: inserted {added}, expected {new}")
-            cur.execute("DROP TABLE _staged")
             inserted, duplicate = inserted + added, duplicate + repeated + known
             rejected, skipped = rejected + chunk.rows_rejected, skipped + chunk.rows_skipped
             if len(chunk.rejects):
@@ -759,7 +764,7 @@ def _scan_fast(body: bytes, fields: bool = True) -> _Scan | None:
 def _scan_records(body: bytes, fields: bool = True) -> _Scan:
     """CSV (UTF-8 bytes without BOM) → its records, counted apart from pandas (``fields``: see
     :func:`_scan_fast`; the csv module always counts them)."""
-    if body.count(b"\r") == body.count(b"\r\n"):
+    if b"\r" not in body or body.count(b"\r") == body.count(b"\r\n"):
         scan = _scan_fast(body, fields)
         if scan is not None:
             return scan
@@ -794,11 +799,7 @@ def _utf8_body(data: bytes) -> bytes:
     if data[:2] == b"\x1f\x8b" or data[:4] == b"PK\x03\x04":
         raise _FileProblem(Reject(None, None, "compressed or Excel file, not CSV text", None))
     body = data.removeprefix(codecs.BOM_UTF8)
-    as_text = pa.Array.from_buffers(pa.large_string(), 1, [None, pa.array([0, len(body)], pa.int64()).buffers()[1],
-                                                           pa.py_buffer(body)])
-    try:
-        as_text.validate(full=True)
-    except pa.ArrowInvalid:
+    if not is_utf8(body):
         try:
             body.decode("utf-8")
         except UnicodeDecodeError as exc:

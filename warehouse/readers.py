@@ -21,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from warehouse.cellrules import is_utf8
 from warehouse.ingest import RAW_LIMIT, Reject
 
 DELIMITERS = (",", ";", "\t")
@@ -110,22 +112,36 @@ def sniff_kind(data: bytes) -> str:
     return "csv"
 
 
+def _complete_utf8(block: bytes) -> int:
+    """Length of ``block`` up to its last whole UTF-8 character (a character split across
+    blocks is carried over to the next one)."""
+    for back in range(1, min(4, len(block)) + 1):
+        byte = block[-back]
+        if byte < 0x80:
+            return len(block)
+        if byte >= 0xC0:  # a lead byte: is its character complete?
+            width = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return len(block) if back >= width else len(block) - back
+    return len(block)
+
+
 def _encoding_of(stream) -> str:
-    """BOM, else strict UTF-8 over the whole stream (decoded block by block, nothing kept), else
+    """BOM, else strict UTF-8 over the whole stream (checked block by block, nothing kept), else
     cp1251. The stream is rewound."""
     prefix = stream.read(SAMPLE_BYTES)
     stream.seek(0)
     for bom, name in _BOMS:
         if prefix.startswith(bom):
             return name
-    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
+        carried = b""
         for block in iter(lambda: stream.read(BLOCK_BYTES), b""):
-            decoder.decode(block)
-        decoder.decode(b"", final=True)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1251"
+            block = carried + block
+            whole = _complete_utf8(block)
+            if not is_utf8(block[:whole]):
+                return "cp1251"
+            carried = block[whole:]
+        return "utf-8" if is_utf8(carried) else "cp1251"
     finally:
         stream.seek(0)
 
