@@ -335,7 +335,7 @@ def import_file(con, source: Source, *, file_name: str, mapping_used: Mapping | 
         return _import_parquet(con, source, plan, sha256=sha256, imported_by=imported_by,
                                accept_partial=accept_partial, progress=progress, chunk_rows=chunk_rows)
     if chosen is None:  # canonical: the fast, tested path
-        return ingest.import_csv(con, _data(source), file_name=file_name, table=plan.canonical,
+        return ingest.import_csv(con, source, file_name=file_name, table=plan.canonical,
                                  imported_by=imported_by, accept_partial=accept_partial)
     missing = missing_required(chosen)
     if missing:
