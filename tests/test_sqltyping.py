@@ -136,3 +136,33 @@ def test_import_csv_in_chunks_counts_like_one_chunk(chunk_rows):
     assert (result.rows_read, result.rows_inserted, result.rows_duplicate, result.rows_rejected) == (7, 3, 2, 2)
     assert [(r.line, r.column) for r in result.rejects] == [(3, "amount"), (7, "paid_at")]
     assert stored == [("p1", 10.0), ("p3", 5.0), ("p5", 2.5)]
+
+
+RECORDS = st.lists(st.one_of(
+    st.builds(lambda i, d, a: f"p{i},2024-01-{d:02d},c{i % 3},{a}", st.integers(1, 6), st.integers(1, 28),
+              st.sampled_from(["10", "2.5", "x", ""])),
+    st.just(""),                                      # a blank line: not a record
+    st.just('p9,2024-01-02,"c\n9",7'),                # a quoted newline
+    st.just("p8,2024-01-03,c1"),                      # too few fields
+    st.just("p7,2024-01-04,c1,1,extra"),              # too many
+), min_size=1, max_size=10)
+
+
+def _import(body: bytes, chunk_rows: int):
+    from warehouse.connection import connect
+
+    con = connect(":memory:")
+    try:
+        result = ingest.import_csv(con, body, file_name="p.csv", accept_partial=True, chunk_rows=chunk_rows)
+        stored = con.execute("SELECT payment_id, client_id, amount FROM payments ORDER BY ALL").fetchall()
+    finally:
+        con.close()
+    return ((result.status, result.rows_read, result.rows_inserted, result.rows_duplicate, result.rows_rejected),
+            [(r.line, r.column, r.reason, r.raw) for r in result.rejects], stored)
+
+
+@settings(max_examples=60, deadline=None)
+@given(records=RECORDS, chunk_rows=st.integers(1, 3))
+def test_import_csv_read_in_parts_gives_what_one_part_gives(records, chunk_rows):
+    body = ("payment_id,paid_at,client_id,amount\n" + "\n".join(records) + "\n").encode()
+    assert _import(body, chunk_rows) == _import(body, 1000)

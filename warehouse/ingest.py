@@ -675,6 +675,7 @@ class _Scan(NamedTuple):
     structural: list[Reject]  # records with more or fewer fields than the header
     well_formed: np.ndarray  # per record: has exactly the header's fields
     widest: int              # most fields in any record
+    offsets: np.ndarray | None = None  # byte where each record starts (the fast scan's only)
 
 
 def _scan(header: list[str], lines, widths, raw_of) -> _Scan:
@@ -750,7 +751,8 @@ def _scan_fast(body: bytes, fields: bool = True) -> _Scan | None:
     record = np.flatnonzero(stops > starts)[1:]  # non-blank records after the header
     lines = np.searchsorted(newlines, starts[record]) + 1  # file line where each record starts
     if not fields:
-        return _Scan(header, lines.astype(np.int64), [], np.ones(len(record), dtype=bool), len(header))
+        return _Scan(header, lines.astype(np.int64), [], np.ones(len(record), dtype=bool), len(header),
+                     starts[record].astype(np.int64))
     commas = np.flatnonzero(octets == 0x2C)
     widths = np.searchsorted(commas, stops) - np.searchsorted(commas, starts) + 1
     if len(opening):  # commas inside quoted spans do not separate fields
@@ -838,22 +840,20 @@ def _read_well_formed(body: bytes, width: int) -> pa.Table | None:
 
 
 @dataclass
-class _CsvCells:
-    """A canonical CSV's well-formed records as text (Arrow, the file's column order), their
-    lines, and the records that could not be split into the header's fields."""
+class _CsvFile:
+    """A canonical CSV, scanned: its target table, header and records (counted independently
+    of any parser), and where each record starts."""
 
     spec: TableSpec
     header: list[str]            # normalised: the spec's names, in the file's order
-    cells: pa.Table
-    lines: np.ndarray            # file line of each well-formed record
-    structural: list[Reject]
-    records: int                 # counted independently of the parser
+    body: bytes                  # UTF-8 without BOM
+    lines: np.ndarray            # file line where each record starts
+    offsets: np.ndarray | None   # byte where each record starts; None: read the file whole
+    records: int
 
 
-def _csv_cells(data: bytes, *, file_name: str, table: str | None) -> _CsvCells:
-    """CSV bytes → its target table and text cells. The records are counted by the scan, the
-    cells read by Arrow (which refuses a misfit record: then the scan counts fields, pandas
-    reads every record, and the misfits are rejected by line)."""
+def _csv_file(data: bytes, *, file_name: str, table: str | None) -> _CsvFile:
+    """CSV bytes → its target table and records, or a _FileProblem (encoding, header)."""
     body = _utf8_body(data)
     try:
         scan = _scan_records(body, fields=False)
@@ -862,8 +862,9 @@ def _csv_cells(data: bytes, *, file_name: str, table: str | None) -> _CsvCells:
         raise _FileProblem(Reject(None, None, "not a readable CSV file", None)) from None
     header, records = scan.header, len(scan.lines)
     if not header:
-        reason = "empty file" if not body.decode("utf-8").strip() else "the first line is empty (expected the column names)"
-        raise _FileProblem(Reject(1, None, reason, None))
+        empty = not body.decode("utf-8").strip()
+        raise _FileProblem(Reject(1, None, "empty file" if empty else
+                                  "the first line is empty (expected the column names)", None))
     table = table or detect_table(header)
     if table is None:
         raise _FileProblem(Reject(1, None, "cannot tell which table the columns belong to", None), records)
@@ -871,34 +872,58 @@ def _csv_cells(data: bytes, *, file_name: str, table: str | None) -> _CsvCells:
     problem = header_problem(spec, header)
     if problem is not None:
         raise _FileProblem(problem, records, table)
-    cells = _read_well_formed(body, len(header))
-    if cells is None:
-        scan = _scan_records(body, fields=True)
-        raw = _read_all_text(body, scan, file_name, records, table)
-        if len(raw) != records:
-            raise ReconciliationError(f"{file_name}: the parser read {len(raw)} rows, the csv module {records}")
-        raw = raw.loc[scan.well_formed, list(range(len(header)))].reset_index(drop=True)
-        cells = pa.table({str(i): pa.array(raw[i].to_numpy(dtype=object), pa.string()) for i in range(len(header))})
-    elif len(cells) != records:
-        raise ReconciliationError(f"{file_name}: the parser read {len(cells)} rows, the scan {records}")
-    return _CsvCells(spec, [_normalise(c) for c in header], cells, scan.lines[scan.well_formed],
-                     scan.structural, records)
+    return _CsvFile(spec, [_normalise(c) for c in header], body, scan.lines, scan.offsets, records)
 
 
-def _csv_chunks(con, found: _CsvCells, chunk_rows: int):
-    """Text cells → Chunks of ≤ ``chunk_rows`` records, typed in SQL (warehouse.sqltyping); the
-    misfit records are rejected in the first."""
+def _cells(text: bytes, width: int, lines: np.ndarray, *, file_name: str,
+           table: str) -> tuple[pa.Table, np.ndarray, list[Reject]]:
+    """CSV text (a header, then the records that start at file ``lines``) → (text cells of its
+    well-formed records, their lines, the misfit records). Arrow reads it and refuses a misfit
+    record: then the scan counts fields, pandas reads every record, and the misfits are
+    rejected by line."""
+    cells = _read_well_formed(text, width)
+    if cells is not None:
+        if len(cells) != len(lines):
+            raise ReconciliationError(f"{file_name}: the parser read {len(cells)} rows, the scan {len(lines)}")
+        return cells, lines, []
+    scan = _scan_records(text, fields=True)
+    raw = _read_all_text(text, scan, file_name, len(lines), table)
+    if len(raw) != len(lines) or len(scan.lines) != len(lines):
+        raise ReconciliationError(f"{file_name}: the parser read {len(raw)} rows, the scan {len(lines)}")
+    shift = int(lines[0] - scan.lines[0]) if len(lines) else 0  # the text may be a part of the file
+    raw = raw.loc[scan.well_formed, list(range(width))].reset_index(drop=True)
+    cells = pa.table({str(i): pa.array(raw[i].to_numpy(dtype=object), pa.string()) for i in range(width)})
+    misfits = [Reject(r.line + shift, r.column, r.reason, r.raw) for r in scan.structural]
+    return cells, lines[scan.well_formed], misfits
+
+
+def _parts(found: _CsvFile, chunk_rows: int):
+    """(first record, stop, the text of records first..stop−1 after the file's header)."""
+    total = found.records
+    if found.offsets is None or total == 0:  # scanned by the csv module, or no records: whole
+        yield 0, total, found.body
+        return
+    head = found.body[:found.offsets[0]]
+    for first in range(0, total, chunk_rows):
+        stop = min(first + chunk_rows, total)
+        end = found.offsets[stop] if stop < total else len(found.body)
+        yield first, stop, head + found.body[found.offsets[first]:end]
+
+
+def _csv_chunks(con, found: _CsvFile, chunk_rows: int, file_name: str):
+    """A scanned file → Chunks of ≤ ``chunk_rows`` records, each part read (only one part's
+    cells are in memory at a time) and typed in SQL (warehouse.sqltyping)."""
     cur = con.cursor()
     try:
-        for first in range(0, max(len(found.cells), 1), chunk_rows):
-            part = found.cells.slice(first, chunk_rows)
-            typed = sqltyping.type_text(cur, found.spec, part, found.header, found.lines, first)
-            rejects, misfits = typed.rejects, (found.structural if first == 0 else [])
+        for first, stop, text in _parts(found, chunk_rows):
+            cells, lines, misfits = _cells(text, len(found.header), found.lines[first:stop],
+                                           file_name=file_name, table=found.spec.name)
+            typed = sqltyping.type_text(cur, found.spec, cells, found.header, lines, first)
+            rejects = typed.rejects
             if misfits:
                 rejects = pd.concat([pd.DataFrame([vars(r) for r in misfits]), rejects], ignore_index=True)
                 rejects = rejects.sort_values("line", kind="stable").reset_index(drop=True)
-            records = len(part) + len(misfits)
-            yield Chunk(typed.good, rejects, records, typed.rows_rejected + len(misfits))
+            yield Chunk(typed.good, rejects, stop - first, typed.rows_rejected + len(misfits))
     finally:
         cur.close()
 
@@ -922,13 +947,16 @@ def import_csv(con, path_or_bytes, *, file_name: str, table: str | None = None,
     sha256 = hashlib.sha256(data).hexdigest()
     check_not_imported(con, sha256, file_name, table)
     try:
-        found = _csv_cells(data, file_name=file_name, table=table)
+        found = _csv_file(data, file_name=file_name, table=table)
     except _FileProblem as problem:
         return file_rejected(file_name, problem.table or table, problem.records, problem.reject)
     del data
-    return import_chunks(con, found.spec, _csv_chunks(con, found, chunk_rows), file_name=file_name,
-                         sha256=sha256, records=found.records, imported_by=imported_by,
-                         accept_partial=accept_partial, preset=preset)
+    try:
+        return import_chunks(con, found.spec, _csv_chunks(con, found, chunk_rows, file_name),
+                             file_name=file_name, sha256=sha256, records=found.records,
+                             imported_by=imported_by, accept_partial=accept_partial, preset=preset)
+    except _FileProblem as problem:  # pandas could not read a part Arrow refused
+        return file_rejected(file_name, found.spec.name, found.records, problem.reject)
 
 
 def _frame_sha256(df: pd.DataFrame) -> str:

@@ -105,8 +105,8 @@ def _used(query: str, parameters: dict) -> dict:
 
 
 def type_text(cur, spec, text: pa.Table, present: list[str], lines: np.ndarray, first_record: int) -> TypedChunk:
-    """Text cells of well-formed records (Arrow strings, columns in the file's order = ``present``,
-    record ``first_record`` onwards; ``lines``: the file line of every record of the file) →
+    """Text cells of well-formed records (Arrow strings, columns in the file's order = ``present``;
+    ``lines``: the file line of each; ``_record`` numbers them from ``first_record``) →
     typed good rows and the problems, as the pandas typing would give them. Cells are trimmed
     by Arrow (DuckDB's trim with a character set is ~100× slower)."""
     parsed, values, checks, parameters = _layers(spec, present)
@@ -120,7 +120,8 @@ def type_text(cur, spec, text: pa.Table, present: list[str], lines: np.ndarray, 
         bad = typed.column("_bad")
         rejected = pc.sum(bad).as_py() or 0
         good = typed.filter(pc.invert(bad)) if rejected else typed
-        rejects = _rejects(cur, spec, parsed, checks, parameters, present, lines) if rejected else _no_rejects()
+        rejects = (_rejects(cur, spec, parsed, checks, parameters, present, lines, first_record)
+                   if rejected else _no_rejects())
     finally:
         cur.unregister("_text")
     good = good.drop_columns(["_bad"]).rename_columns([*spec.columns, "_record"])
@@ -132,7 +133,7 @@ def _no_rejects() -> pd.DataFrame:
 
 
 def _rejects(cur, spec, parsed: str, checks: list[_Check], parameters: dict, present: list[str],
-             lines: np.ndarray) -> pd.DataFrame:
+             lines: np.ndarray, first_record: int) -> pd.DataFrame:
     """One row per problem (line, column, reason, raw trimmed text ≤ RAW_LIMIT), ordered by line,
     then the column's place in the file, then the order the pandas typing finds them."""
     columns = list(spec.columns)
@@ -145,7 +146,7 @@ def _rejects(cur, spec, parsed: str, checks: list[_Check], parameters: dict, pre
     found = cur.sql(query, params=_used(query, parameters)).df()
     k = found["k"].to_numpy()
     return pd.DataFrame({
-        "line": lines[found["_record"].to_numpy()],
+        "line": lines[found["_record"].to_numpy() - first_record],
         "column": [columns[checks[j].position] for j in k],
         "reason": [checks[j].reason for j in k],
         "raw": found["raw"].to_numpy(dtype=object),
