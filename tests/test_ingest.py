@@ -401,10 +401,16 @@ def test_import_csv_overlapping_files_in_any_order_give_the_distinct_rows(rows, 
 
 
 @settings(max_examples=400, deadline=None)
-@given(pieces=st.lists(st.sampled_from(["a", "é", " ", ",", "\n", "\r\n", '"', '""', '"a,\nb"']), max_size=40))
-def test_scan_records_fast_path_counts_like_the_csv_module(pieces):
+@given(pieces=st.lists(st.sampled_from(["a", "é", " ", ",", "\n", "\r\n", '"', '""', '"a,\nb"']), max_size=40),
+       block=st.sampled_from([1, 2, 3, 7, 1 << 26]))
+def test_scan_records_fast_path_counts_like_the_csv_module(pieces, block):
     text = "".join(pieces)  # no lone CR: what the fast path accepts
-    fast = ingest._scan_fast(text.encode("utf-8"))
+    with pytest.MonkeyPatch.context() as patch:  # quotes are scanned block by block
+        patch.setattr(ingest, "SCAN_BLOCK", block)
+        fast = ingest._scan_fast(text.encode("utf-8"))
+        without_fields = ingest._scan_fast(text.encode("utf-8"), fields=False)
+    whole = ingest._scan_fast(text.encode("utf-8"))
+    assert (fast is None) == (whole is None) == (without_fields is None)
     assume(fast is not None)  # irregular quotes: the csv module decides
     slow = ingest._scan_csv(text)
 
@@ -416,6 +422,7 @@ def test_scan_records_fast_path_counts_like_the_csv_module(pieces):
     if '"' not in text:
         assert fast.structural == slow.structural
     assert fast.widest == slow.widest
+    assert without_fields.lines.tolist() == slow.lines.tolist() and without_fields.header == slow.header
 
 
 def test_scan_records_takes_the_fast_path_for_a_quoted_export():

@@ -707,20 +707,35 @@ def _scan_csv(text: str) -> _Scan:
     return _scan(header, lines, widths, rows.__getitem__)
 
 
-def _quoted_spans(octets: np.ndarray, quotes: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """Quote positions → (opening, closing) of each quoted span, or None when the quotes are
-    irregular. Regular (RFC 4180) means: every span opens a field (after a comma, a newline, the
-    start, or a doubled quote) and closes it (before a comma, a line end, the end, or a doubled
-    quote), so quote parity tells fields and records apart exactly as the csv module would."""
-    if len(quotes) % 2:
-        return None
-    opening, closing = quotes[0::2], quotes[1::2]
-    before = octets[np.maximum(opening - 1, 0)]
-    after = octets[np.minimum(closing + 1, len(octets) - 1)]
-    opens_well = (opening == 0) | (before == 0x2C) | (before == 0x0A) | (before == 0x22)
-    closes_well = ((closing == len(octets) - 1) | (after == 0x2C) | (after == 0x0D) | (after == 0x0A)
-                   | (after == 0x22))
-    return (opening, closing) if opens_well.all() and closes_well.all() else None
+SCAN_BLOCK = 1 << 26  # bytes compared at a time: a 1 GB file never needs a 1 GB mask
+
+
+def _positions(octets: np.ndarray, byte: int) -> np.ndarray:
+    """Where ``byte`` occurs in ``octets`` (ascending int64), found block by block."""
+    parts = [np.flatnonzero(octets[i:i + SCAN_BLOCK] == byte) + i for i in range(0, len(octets), SCAN_BLOCK)]
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+
+
+def _record_ends(octets: np.ndarray, newlines: np.ndarray) -> np.ndarray | None:
+    """The newlines that end a record (outside quoted spans), or None when the quotes are
+    irregular. Regular (RFC 4180) means: every span opens a field (after a comma, a newline,
+    the start, or a doubled quote) and closes it (before a comma, a line end, the end, or a
+    doubled quote), so quote parity tells fields and records apart exactly as the csv module
+    would. Block by block, carrying the parity: an export quoting every field has ~10 quotes
+    per record, too many to hold all their positions."""
+    ends, parity, last = [], 0, len(octets) - 1
+    for i in range(0, len(octets), SCAN_BLOCK):
+        quotes = np.flatnonzero(octets[i:i + SCAN_BLOCK] == 0x22) + i
+        inside = newlines[np.searchsorted(newlines, i):np.searchsorted(newlines, i + SCAN_BLOCK)]
+        ends.append(inside[(parity + np.searchsorted(quotes, inside)) % 2 == 0])
+        opening, closing = quotes[parity::2], quotes[1 - parity::2]
+        before, after = octets[np.maximum(opening - 1, 0)], octets[np.minimum(closing + 1, last)]
+        if not (((opening == 0) | (before == 0x2C) | (before == 0x0A) | (before == 0x22)).all()
+                and ((closing == last) | (after == 0x2C) | (after == 0x0D) | (after == 0x0A)
+                     | (after == 0x22)).all()):
+            return None
+        parity = (parity + len(quotes)) % 2
+    return None if parity else (np.concatenate(ends) if ends else newlines)
 
 
 def _scan_fast(body: bytes, fields: bool = True) -> _Scan | None:
@@ -734,13 +749,10 @@ def _scan_fast(body: bytes, fields: bool = True) -> _Scan | None:
     inside a multi-byte UTF-8 character.
     """
     octets = np.frombuffer(body, dtype=np.uint8)
-    quotes = np.flatnonzero(octets == 0x22)
-    newlines = np.flatnonzero(octets == 0x0A)
-    spans = _quoted_spans(octets, quotes) if len(quotes) else (quotes, quotes)
-    if spans is None:
+    newlines = _positions(octets, 0x0A)
+    ends = _record_ends(octets, newlines)
+    if ends is None:
         return None
-    opening, closing = spans
-    ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0] if len(quotes) else newlines
     if len(octets) and (not len(ends) or ends[-1] != len(octets) - 1):
         ends = np.append(ends, len(octets))  # last record without a newline
     starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
@@ -753,7 +765,8 @@ def _scan_fast(body: bytes, fields: bool = True) -> _Scan | None:
     if not fields:
         return _Scan(header, lines.astype(np.int64), [], np.ones(len(record), dtype=bool), len(header),
                      starts[record].astype(np.int64))
-    commas = np.flatnonzero(octets == 0x2C)
+    commas, quotes = _positions(octets, 0x2C), _positions(octets, 0x22)
+    opening, closing = quotes[0::2], quotes[1::2]  # regular: checked above
     widths = np.searchsorted(commas, stops) - np.searchsorted(commas, starts) + 1
     if len(opening):  # commas inside quoted spans do not separate fields
         quoted_commas = np.searchsorted(commas, closing) - np.searchsorted(commas, opening)
@@ -823,16 +836,17 @@ def _read_all_text(body: bytes, scan: _Scan, file_name: str, records: int, table
         raise _FileProblem(Reject(None, None, "not a readable CSV file", None), records, table) from None
 
 
-def _read_well_formed(body: bytes, width: int) -> pa.Table | None:
-    """A CSV whose records all have ``width`` fields → text cells (Arrow's multi-threaded
-    reader, every column a string, quoted newlines allowed); None when Arrow cannot read it,
-    a record of another width included."""
-    options = pa_csv.ReadOptions(column_names=[str(i) for i in range(width)], skip_rows=1, block_size=64 << 20)
+def _read_well_formed(body, width: int, skip_rows: int = 1) -> pa.Table | None:
+    """CSV bytes (after ``skip_rows`` header lines) whose records all have ``width`` fields →
+    text cells (Arrow's multi-threaded reader, every column a string, quoted newlines allowed);
+    None when Arrow cannot read it, a record of another width included."""
+    options = pa_csv.ReadOptions(column_names=[str(i) for i in range(width)], skip_rows=skip_rows,
+                                 block_size=64 << 20)
     convert = pa_csv.ConvertOptions(column_types={str(i): pa.string() for i in range(width)},
                                     strings_can_be_null=False, quoted_strings_can_be_null=False)
     parse = pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True)
     try:
-        return pa_csv.read_csv(pa.BufferReader(body), read_options=options, parse_options=parse,
+        return pa_csv.read_csv(pa.BufferReader(pa.py_buffer(body)), read_options=options, parse_options=parse,
                                convert_options=convert)
     except (pa.ArrowInvalid, pa.ArrowException) as exc:
         log.info("arrow could not read the CSV (%s); counting its fields", exc)
@@ -875,17 +889,19 @@ def _csv_file(data: bytes, *, file_name: str, table: str | None) -> _CsvFile:
     return _CsvFile(spec, [_normalise(c) for c in header], body, scan.lines, scan.offsets, records)
 
 
-def _cells(text: bytes, width: int, lines: np.ndarray, *, file_name: str,
+def _cells(head: bytes, records: memoryview, width: int, lines: np.ndarray, *, file_name: str,
            table: str) -> tuple[pa.Table, np.ndarray, list[Reject]]:
-    """CSV text (a header, then the records that start at file ``lines``) → (text cells of its
-    well-formed records, their lines, the misfit records). Arrow reads it and refuses a misfit
-    record: then the scan counts fields, pandas reads every record, and the misfits are
+    """Records of a CSV (``head``: the file's header and what precedes the first of them, empty
+    when ``records`` begins with the header; ``lines``: where each record starts) → (text cells
+    of the well-formed records, their lines, the misfits). Arrow reads them and refuses a
+    misfit: then the scan counts fields, pandas reads every record, and the misfits are
     rejected by line."""
-    cells = _read_well_formed(text, width)
+    cells = _read_well_formed(records, width, skip_rows=0 if head else 1)
     if cells is not None:
         if len(cells) != len(lines):
             raise ReconciliationError(f"{file_name}: the parser read {len(cells)} rows, the scan {len(lines)}")
         return cells, lines, []
+    text = head + bytes(records)
     scan = _scan_records(text, fields=True)
     raw = _read_all_text(text, scan, file_name, len(lines), table)
     if len(raw) != len(lines) or len(scan.lines) != len(lines):
@@ -898,16 +914,16 @@ def _cells(text: bytes, width: int, lines: np.ndarray, *, file_name: str,
 
 
 def _parts(found: _CsvFile, chunk_rows: int):
-    """(first record, stop, the text of records first..stop−1 after the file's header)."""
-    total = found.records
+    """(first record, stop, head, the bytes of records first..stop−1 — a view, not a copy)."""
+    total, body = found.records, memoryview(found.body)
     if found.offsets is None or total == 0:  # scanned by the csv module, or no records: whole
-        yield 0, total, found.body
+        yield 0, total, b"", body
         return
     head = found.body[:found.offsets[0]]
     for first in range(0, total, chunk_rows):
         stop = min(first + chunk_rows, total)
-        end = found.offsets[stop] if stop < total else len(found.body)
-        yield first, stop, head + found.body[found.offsets[first]:end]
+        end = found.offsets[stop] if stop < total else len(body)
+        yield first, stop, head, body[found.offsets[first]:end]
 
 
 def _csv_chunks(con, found: _CsvFile, chunk_rows: int, file_name: str):
@@ -915,14 +931,16 @@ def _csv_chunks(con, found: _CsvFile, chunk_rows: int, file_name: str):
     cells are in memory at a time) and typed in SQL (warehouse.sqltyping)."""
     cur = con.cursor()
     try:
-        for first, stop, text in _parts(found, chunk_rows):
-            cells, lines, misfits = _cells(text, len(found.header), found.lines[first:stop],
+        for first, stop, head, records in _parts(found, chunk_rows):
+            cells, lines, misfits = _cells(head, records, len(found.header), found.lines[first:stop],
                                            file_name=file_name, table=found.spec.name)
             typed = sqltyping.type_text(cur, found.spec, cells, found.header, lines, first)
             rejects = typed.rejects
             if misfits:
                 rejects = pd.concat([pd.DataFrame([vars(r) for r in misfits]), rejects], ignore_index=True)
                 rejects = rejects.sort_values("line", kind="stable").reset_index(drop=True)
+            del cells
+            pa.default_memory_pool().release_unused()  # the part's cells: back to the system
             yield Chunk(typed.good, rejects, stop - first, typed.rows_rejected + len(misfits))
     finally:
         cur.close()
