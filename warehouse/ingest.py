@@ -951,7 +951,8 @@ CSV_CHUNK_ROWS = 2_000_000  # records typed and staged at a time: bounds the mem
 
 def import_csv(con, path_or_bytes, *, file_name: str, table: str | None = None,
                imported_by: str | None = None, accept_partial: bool = False,
-               preset: str | None = None, chunk_rows: int = CSV_CHUNK_ROWS) -> ImportResult:
+               preset: str | None = None, chunk_rows: int = CSV_CHUNK_ROWS,
+               sha256: str | None = None) -> ImportResult:
     """A canonical UTF-8 CSV (header = canonical column names) → rows in its table, one transaction.
 
     file: one record per row → ``table`` gains the rows whose row_key it lacks. Raises
@@ -962,7 +963,7 @@ def import_csv(con, path_or_bytes, *, file_name: str, table: str | None = None,
     if table is not None and table not in TABLES:
         raise ValueError(f"unknown table {table!r}; expected one of {sorted(TABLES)}")
     data = _read_bytes(path_or_bytes)
-    sha256 = hashlib.sha256(data).hexdigest()
+    sha256 = sha256 or hashlib.sha256(data).hexdigest()  # the caller's hash of the same bytes, if given
     check_not_imported(con, sha256, file_name, table)
     try:
         found = _csv_file(data, file_name=file_name, table=table)

@@ -336,7 +336,7 @@ def import_file(con, source: Source, *, file_name: str, mapping_used: Mapping | 
                                accept_partial=accept_partial, progress=progress, chunk_rows=chunk_rows)
     if chosen is None:  # canonical: the fast, tested path
         return ingest.import_csv(con, source, file_name=file_name, table=plan.canonical,
-                                 imported_by=imported_by, accept_partial=accept_partial)
+                                 imported_by=imported_by, accept_partial=accept_partial, sha256=sha256)
     missing = missing_required(chosen)
     if missing:
         return _file_problem(file_name, chosen.table, plan.records,
