@@ -144,17 +144,17 @@ def _runs(repeat: int, fn, path: str) -> list:
     return results[1:]
 
 
-def bench_import(n: int, seed: int, repeat: int) -> dict:
+def bench_import(n: int, seed: int, repeat: int, formats: tuple[str, ...] = ("csv", "parquet")) -> dict:
     """The interactions file (N rows) through the app's import path, as canonical CSV and as
     Parquet (validated, deduplicated, derived tables kept), against raw DuckDB read_csv of the
     same CSV into a table — medians of ``repeat`` runs after a warm-up, peak RSS per run."""
     csv = generate(n, seed)["interactions"]
-    parquet = parquet_copy(n, seed)
+    paths = {"csv": csv, **({"parquet": parquet_copy(n, seed)} if "parquet" in formats else {})}
     raw = _runs(repeat, _read_csv_raw, str(csv))
     raw_s = statistics.median(x[0] for x in raw)
     out = {"rows": n, "csv_mb": round(csv.stat().st_size / 2**20), "raw_read_csv_s": round(raw_s, 2),
            "raw_peak_rss_mb": round(max(x[1] for x in raw))}
-    for label, path in (("csv", csv), ("parquet", parquet)):
+    for label, path in ((f, paths[f]) for f in formats):
         ours = _runs(repeat, _import_through_app, str(path))
         seconds = statistics.median(x[0] for x in ours)
         out[label] = {"seconds": round(seconds, 2), "rows_per_s": round(ours[0][2] / seconds),
@@ -257,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--formats", default="csv,parquet", help="import: which files to time (csv, parquet)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     out: dict = {"interactions": args.interactions, "repeat": args.repeat}
@@ -265,7 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         generate(args.interactions, args.seed)
         out["generate_s"] = round(time.perf_counter() - t0, 1)
     if args.what in ("import", "all"):
-        out["import"] = bench_import(args.interactions, args.seed, args.repeat)
+        formats = tuple(f for f in args.formats.split(",") if f in ("csv", "parquet"))
+        out["import"] = bench_import(args.interactions, args.seed, args.repeat, formats)
     if args.what in ("report", "all"):
         out["report"] = bench_report(args.interactions, args.seed, args.repeat)
     if args.what in ("export", "all"):
