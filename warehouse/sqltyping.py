@@ -19,9 +19,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from warehouse.cellrules import (
-    BAD_BOOLEAN, BAD_INTEGER, BAD_NUMBER, BAD_TIMESTAMP, EARLIEST_TIMESTAMP, FALSE_WORDS, INTEGER_PATTERN,
-    LATEST_TIMESTAMP, MISSING_REQUIRED, NUMBER_PATTERN, RAW_LIMIT, TIMESTAMP_PATTERN, TRUE_WORDS,
-    outside_range, unknown_value,
+    BAD_BOOLEAN, BAD_INTEGER, BAD_NUMBER, BAD_TIMESTAMP, FALSE_WORDS, INTEGER_PATTERN, MISSING_REQUIRED,
+    NUMBER_PATTERN, RAW_LIMIT, TIMESTAMP_PATTERN, TRUE_WORDS, outside_range, unknown_value,
 )
 
 # What Python's str.strip() removes (str.isspace), so both typings trim the same characters.
@@ -30,18 +29,19 @@ WHITESPACE = "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())
 _PARAMETERS = {
     "timestamp": TIMESTAMP_PATTERN, "number": NUMBER_PATTERN, "integer": INTEGER_PATTERN,
     "true_words": list(TRUE_WORDS), "false_words": list(FALSE_WORDS),
-    "earliest": EARLIEST_TIMESTAMP, "latest": LATEST_TIMESTAMP,
 }
 
 # sql type → (the parsed value of trimmed text t, or NULL when it does not parse; the reason)
 _PARSE = {
     "VARCHAR": ("nullif({t}, '')", ""),
-    # DuckDB reads hour 24 as the next day's midnight; pandas (and the rule) do not.
-    "TIMESTAMP": ("CASE WHEN regexp_full_match({t}, $timestamp) AND NOT (length({t}) > 10 AND substr({t}, 12, 2) = '24') "
-                  "AND try_cast({t} AS TIMESTAMP) BETWEEN CAST($earliest AS TIMESTAMP) AND CAST($latest AS TIMESTAMP) "
+    # The pattern allows years 0000-9999; DuckDB reads 0000 as 1 BC and hour 24 as the next
+    # day's midnight, pandas refuses both: so years 0001-9999 (EARLIEST/LATEST_TIMESTAMP).
+    "TIMESTAMP": ("CASE WHEN regexp_full_match({t}, $timestamp) AND NOT starts_with({t}, '0000') "
+                  "AND NOT (length({t}) > 10 AND substr({t}, 12, 2) = '24') "
                   "THEN try_cast({t} AS TIMESTAMP) END", BAD_TIMESTAMP),
-    "DOUBLE": ("CASE WHEN regexp_full_match({t}, $number) AND isfinite(try_cast({t} AS DOUBLE)) "
-               "THEN try_cast({t} AS DOUBLE) END", BAD_NUMBER),
+    # The pattern allows no inf or nan, but an overflow (1e400) casts to ±inf: refused.
+    "DOUBLE": ("CASE WHEN regexp_full_match({t}, $number) "
+               "THEN nullif(nullif(try_cast({t} AS DOUBLE), 'inf'::DOUBLE), '-inf'::DOUBLE) END", BAD_NUMBER),
     "INTEGER": ("CASE WHEN regexp_full_match({t}, $integer) THEN try_cast({t} AS INTEGER) END", BAD_INTEGER),
     "BOOLEAN": ("CASE WHEN list_contains($true_words, lower({t})) THEN true "
                 "WHEN list_contains($false_words, lower({t})) THEN false END", BAD_BOOLEAN),
