@@ -27,7 +27,13 @@ import time
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
-QUIET = {"enable_progress_bar": False}  # DuckDB's progress bar would mix into the JSON on stdout
+def _quiet(path: str = ":memory:"):
+    """A DuckDB connection without its progress bar (it would mix into the JSON on stdout)."""
+    import duckdb
+
+    con = duckdb.connect(path)
+    con.execute("SET enable_progress_bar = false")
+    return con
 
 
 def _csv_dir(n: int) -> Path:
@@ -98,12 +104,10 @@ def _median_runs(repeat: int, fn, *args) -> tuple[float, float]:
 
 def parquet_copy(n: int, seed: int) -> Path:
     """bench/out/<N>/interactions.parquet: the same rows as interactions.csv, as Parquet."""
-    import duckdb
-
     csv = generate(n, seed)["interactions"]
     target = _csv_dir(n) / "interactions.parquet"
     if not target.exists():
-        con = duckdb.connect(config=QUIET)
+        con = _quiet()
         try:
             con.execute(f"COPY (SELECT * FROM read_csv(?)) TO '{target}' (FORMAT parquet)", [str(csv)])
         finally:
@@ -185,14 +189,13 @@ COPY (
 
 def ru_export(n: int, seed: int) -> Path:
     """bench/out/<N>/interactions_ru_cp1251.csv: the demo's interactions as a Russian export."""
-    import duckdb
 
     files = generate(n, seed)
     target = _csv_dir(n) / "interactions_ru_cp1251.csv"
     if target.exists():
         return target
     utf8 = target.with_suffix(".utf8.tmp")
-    con = duckdb.connect(config=QUIET)
+    con = _quiet()
     try:
         con.execute(_RU_EXPORT_SQL.replace("{target}", str(utf8)), [str(files["interactions"])])
     finally:
@@ -205,9 +208,8 @@ def ru_export(n: int, seed: int) -> Path:
 
 
 def _read_csv_raw(db: str, path: str) -> int:
-    import duckdb
 
-    con = duckdb.connect(db, config=QUIET)
+    con = _quiet(db)
     try:
         con.execute("CREATE TABLE interactions AS SELECT * FROM read_csv(?)", [path])
         return con.execute("SELECT count(*) FROM interactions").fetchone()[0]

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from warehouse.cellrules import is_utf8
 from warehouse.ingest import RAW_LIMIT, Reject
