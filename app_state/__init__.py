@@ -721,6 +721,13 @@ def _in_manager_scope(frame: pd.DataFrame, filters: Filters, staff: pd.DataFrame
     return frame[frame["manager"].isin(keep)].reset_index(drop=True)
 
 
+def unlisted_contacts(backend):
+    """The derived unlisted_contacts_daily table (warehouse/derived.py): which clients the
+    book's busiest-manager fallback must look at (metrics.managers.client_manager). Unscoped on
+    purpose: it only narrows the scoped raw interactions, which give the counts."""
+    return backend.table("unlisted_contacts_daily")
+
+
 @cached(show_spinner=False, max_entries=256)
 def load_scorecard(filters: Filters, version: DataVersion) -> dict:
     """Scorecard rows of the selected managers (metrics.managers, by revenue) and the medians
@@ -733,7 +740,8 @@ def load_scorecard(filters: Filters, version: DataVersion) -> dict:
     with scoped_tables(company, version) as (backend, tables):
         expr = managers.scorecard_by_manager(
             tables["payments"], tables["clients"], tables["managers"], tables["interactions"],
-            tables["nps"], start=filters.start, end=filters.end, grain=filters.grain)
+            tables["nps"], start=filters.start, end=filters.end, grain=filters.grain,
+            unlisted_contacts=unlisted_contacts(backend))
         everyone = backend.execute(expr.order_by(ibis.desc("revenue_amount")))
     return {
         "rows": _in_manager_scope(everyone, filters, everyone),
@@ -751,7 +759,8 @@ def load_growth_index(filters: Filters, version: DataVersion) -> pd.DataFrame:
     company = _company_wide(filters)
     with scoped_tables(company, version) as (backend, tables):
         owners = managers.client_manager(tables["clients"], tables["interactions"],
-                                         start=filters.start, end=filters.end)
+                                         start=filters.start, end=filters.end,
+                                         unlisted_contacts=unlisted_contacts(backend))
         everyone = backend.execute(managers.growth_index_by_manager(
             tables["payments"], owners, end=filters.end, grain=filters.grain,
             length=NRR_LENGTH[filters.grain]))
@@ -766,7 +775,8 @@ def load_manager_clients(filters: Filters, version: DataVersion, manager: str) -
 
     with scoped_tables(filters, version) as (backend, tables):
         owners = managers.client_manager(tables["clients"], tables["interactions"],
-                                         start=filters.start, end=filters.end)
+                                         start=filters.start, end=filters.end,
+                                         unlisted_contacts=unlisted_contacts(backend))
         owned = owners.filter(owners.manager == manager).select("client_id")
         window = _in_window(tables["payments"], "paid_at", filters)
         revenue = window.group_by("client_id").aggregate(

@@ -7,10 +7,8 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
-from metrics._time import Window, client_revenue_in_windows, comparison_windows, in_window
-from metrics.ltv import ltv_by_client
+from metrics._time import Window, client_revenue_in_windows, comparison_windows, in_day_window, in_window
 from metrics.nps import nps_summary
-from metrics.retention import nrr_grr
 from metrics.service import service_speed
 
 NEW_TIER = "new"
@@ -58,7 +56,12 @@ def _ratio(part: ir.NumericValue, whole: ir.NumericValue) -> ir.FloatingValue:
 
 
 def client_manager(
-    clients: ir.Table, interactions: ir.Table, *, start: dt.date, end: dt.date
+    clients: ir.Table,
+    interactions: ir.Table,
+    *,
+    start: dt.date,
+    end: dt.date,
+    unlisted_contacts: ir.Table | None = None,
 ) -> ir.Table:
     """clients + interactions → one row per client: client_id, manager.
 
@@ -66,13 +69,22 @@ def client_manager(
     interactions), the manager with most interactions with the client in [start, end); ties go
     to the alphabetically first name. A client listed twice keeps the alphabetically last
     non-null manager. Clients with neither stay with a null manager.
+
+    ``unlisted_contacts`` (optional; warehouse/derived.py ``unlisted_contacts_daily``: day,
+    client_id of the interactions of clients without a listed manager) only narrows which raw
+    interactions are counted — those of the clients it lists for the window's days — so the
+    busiest-manager fallback does not probe every interaction of the window against the client
+    list. The result is the same as without it (the counts still come from ``interactions``).
     """
     listed = clients.group_by("client_id").aggregate(listed_manager=clients.manager.max())
     # the busiest manager only matters for clients without a listed one: count just theirs
-    has_listed = listed.filter(listed.listed_manager.notnull()).select("client_id")
-    t = interactions.filter(
-        in_window(interactions.occurred_at, Window(start, end)) & interactions.manager.notnull()
-    ).anti_join(has_listed, "client_id")
+    has_listed = listed.filter(listed.listed_manager.notnull())
+    window = Window(start, end)
+    t = interactions
+    if unlisted_contacts is not None:
+        candidates = unlisted_contacts.filter(in_day_window(unlisted_contacts.day, window))
+        t = t.semi_join(candidates.select("client_id").distinct(), "client_id")
+    t = t.filter(in_window(t.occurred_at, window) & t.manager.notnull()).anti_join(has_listed, "client_id")
     contacts = t.group_by(["client_id", "manager"]).aggregate(contacts_count=t.count())
     contact_rank = ibis.row_number().over(
         group_by=contacts.client_id,
@@ -81,13 +93,17 @@ def client_manager(
     busiest = (
         contacts.mutate(contact_rank=contact_rank)
         .filter(lambda x: x.contact_rank == 0)
-        .select("client_id", busiest_manager="manager")
+        .select("client_id", "manager")
     )
-    ids = distinct_keys("client_id", listed, busiest)
-    joined = left_attach(left_attach(ids, listed, "client_id"), busiest, "client_id")
-    return joined.select(
-        "client_id", manager=joined.listed_manager.coalesce(joined.busiest_manager)
-    )
+    # three disjoint parts: listed; busiest (only unlisted clients); unlisted without contacts
+    unlisted = listed.filter(listed.listed_manager.isnull()).anti_join(busiest, "client_id")
+    parts = [
+        has_listed.select("client_id", manager="listed_manager"),
+        busiest,
+        unlisted.mutate(manager=ibis.null("string")),
+    ]  # nullable types, so that the parts of any input unite
+    return ibis.union(*(p.select(client_id=p.client_id.cast("string"), manager=p.manager.cast("string"))
+                        for p in parts))
 
 
 def hours_by_manager(
@@ -119,16 +135,25 @@ def hours_by_manager(
     )
 
 
-def _revenue_tiers(client_revenue: ir.Table) -> ir.Table:
-    """client revenue in base/current → one row per client with base revenue > 0: client_id,
-    group ("q1" smallest … "q5" largest; equal base revenue always shares a tier)."""
-    based = client_revenue.filter(client_revenue.base_revenue_amount > 0)
-    size_rank = ibis.rank().over(order_by=based.base_revenue_amount)  # 0-based, ties share it
-    clients_n = based.client_id.count().over(ibis.window())
-    quintile = (size_rank * TIERS_COUNT) // clients_n + 1
-    return based.select(
-        "client_id", group=ibis.literal("q").concat(quintile.cast("int64").cast("string"))
-    )
+def _with_expected_revenue(client_revenue: ir.Table) -> ir.Table:
+    """One row per client with base_revenue_amount, current_revenue_amount (0.0 where none) →
+    the same rows plus expected_revenue_amount = rev_B × the company NRR of the client's tier.
+
+    Tiers: clients with rev_B > 0 by quintile of rev_B (tier = ⌊rank · 5 ÷ N⌋ + 1, rank
+    0-based, equal rev_B always shares a tier); the others are tier "new" and expect 0. A
+    tier's NRR = Σ rev_C ÷ Σ rev_B over its clients (as ``nrr_grr`` with the tiers as groups).
+    Window functions only: the client table is read once (no self-join).
+    """
+    t = client_revenue
+    is_based = t.base_revenue_amount > 0
+    size_rank = ibis.rank().over(group_by=is_based, order_by=t.base_revenue_amount)
+    based_n = t.client_id.count().over(group_by=is_based)
+    t = t.mutate(size_tier=ibis.ifelse(
+        is_based, (size_rank * TIERS_COUNT) // based_n + 1, ibis.null("int64")))
+    in_tier = ibis.window(group_by=t.size_tier)
+    tier_nrr = _ratio(t.current_revenue_amount.sum().over(in_tier), t.base_revenue_amount.sum().over(in_tier))
+    tier_nrr = ibis.ifelse(t.size_tier.notnull(), tier_nrr, ibis.null("float64"))
+    return t.mutate(expected_revenue_amount=t.base_revenue_amount * tier_nrr.fill_null(0.0)).drop("size_tier")
 
 
 def growth_index_by_manager(
@@ -144,19 +169,15 @@ def growth_index_by_manager(
 
     Windows: current C = [E−L, E), base B = [E−2L, E−L) (``comparison_windows``). Each client
     with base revenue is tiered by it into quintiles; the others are tier "new". expected
-    rev_C(i) = rev_B(i) × company NRR of i's tier (``nrr_grr`` with the tiers as groups);
-    index = Σ rev_C ÷ Σ expected over the manager's clients. New clients expect 0 (rev_B = 0)
-    but their current revenue counts in Σ rev_C, so winning new clients lifts the index.
-    1.0 = the book grew like the company's clients of the same size. Null without expected.
+    rev_C(i) = rev_B(i) × company NRR of i's tier (Σ rev_C ÷ Σ rev_B over the tier, as
+    ``nrr_grr`` with the tiers as groups); index = Σ rev_C ÷ Σ expected over the manager's
+    clients with a payment in B or C. New clients expect 0 (rev_B = 0) but their current
+    revenue counts in Σ rev_C, so winning new clients lifts the index. 1.0 = the book grew
+    like the company's clients of the same size. Null without expected.
     """
     base, current = comparison_windows(end, grain, length)
-    revenue = client_revenue_in_windows(payments, base, current)
-    tiers = _revenue_tiers(revenue)
-    tier_nrr = nrr_grr(payments, end=end, grain=grain, length=length, client_groups=tiers)
-    tier_nrr = tier_nrr.select("group", tier_nrr_rate="nrr")
-    tiered = left_attach(left_attach(revenue, tiers, "client_id"), tier_nrr, "group")
-    expected = tiered.base_revenue_amount * tiered.tier_nrr_rate.fill_null(0.0)
-    books = tiered.mutate(expected_revenue_amount=expected).join(client_manager, "client_id")
+    revenue = _with_expected_revenue(client_revenue_in_windows(payments, base, current))
+    books = revenue.join(client_manager, "client_id")
     books = books.filter(books.manager.notnull())
     agg = books.group_by("manager").aggregate(
         base_revenue_amount=books.base_revenue_amount.sum(),
@@ -169,36 +190,77 @@ def growth_index_by_manager(
 
 
 def _with_book_manager(facts: ir.Table, book: ir.Table) -> ir.Table:
-    """Facts keep their own manager where present, else take the client's book manager."""
-    joined = left_attach(facts, book.rename(book_manager="manager"), "client_id")
-    return joined.mutate(manager=joined.manager.coalesce(joined.book_manager)).drop("book_manager")
+    """Facts keep their own manager where present, else take the client's book manager.
+
+    Only the rows without a manager are joined to the book (the others pass untouched), so a
+    window of millions of attributed rows costs no join."""
+    own = facts.filter(facts.manager.notnull())
+    orphans = facts.filter(facts.manager.isnull())
+    joined = left_attach(orphans, book.rename(book_manager="manager"), "client_id")
+    adopted = joined.mutate(manager=joined.book_manager)
+    # the same column order and nullable types on both sides, whatever the input's types
+    types = {c: t.copy(nullable=True) for c, t in facts.schema().items()}
+    return ibis.union(*(part.select(**{c: part[c].cast(types[c]) for c in facts.columns})
+                        for part in (own, adopted)))
 
 
-def _book_sales(payments: ir.Table, book: ir.Table, window: Window) -> ir.Table:
-    """Window payments → one row per manager: clients_count (clients with a positive payment),
-    revenue_amount, margin_amount (from ``ltv_by_client`` over the window's payments)."""
-    p = payments.filter(in_window(payments.paid_at, window))
-    per_client = ltv_by_client(p)
-    active = p.filter(p.amount > 0).select("client_id").distinct().mutate(is_active=True)
-    per_client = left_attach(per_client, active, "client_id").join(book, "client_id")
-    return per_client.group_by("manager").aggregate(
-        clients_count=per_client.count(where=per_client.is_active.fill_null(False)),
-        revenue_amount=per_client.revenue_amount.sum(),
-        margin_amount=per_client.margin_amount.sum(),
+def _client_payments(payments: ir.Table, window: Window, base: Window, current: Window) -> ir.Table:
+    """payments → one row per client with a payment in ``window`` or in base ∪ current (one
+    pass for every money figure of the scorecard):
+
+    - over ``window``: payments_count, revenue_amount (Σ amount), known_margin_amount (Σ
+      amount − cost), unknown_margins_count (payments without cost), active_payments_count
+      (amount > 0); the sums are null without a window payment;
+    - base_revenue_amount, current_revenue_amount as ``client_revenue_in_windows`` (0.0 where
+      none), compared_count = payments in base ∪ current.
+    """
+    span = Window(min(window.start, base.start), max(window.end, current.end))
+    p = payments.filter(in_window(payments.paid_at, span))
+    in_span, in_base, in_current = (in_window(p.paid_at, w) for w in (window, base, current))
+    margin = p.amount - p.cost_amount
+    per_client = p.group_by("client_id").aggregate(
+        payments_count=p.count(where=in_span),
+        revenue_amount=p.amount.sum(where=in_span),
+        known_margin_amount=margin.sum(where=in_span),
+        unknown_margins_count=p.count(where=in_span & margin.isnull()),
+        active_payments_count=p.count(where=in_span & (p.amount > 0)),
+        compared_count=p.count(where=in_base | in_current),
+        base_revenue_amount=ibis.ifelse(in_base, p.amount, 0.0).sum(),
+        current_revenue_amount=ibis.ifelse(in_current, p.amount, 0.0).sum(),
     )
+    return per_client
 
 
-def _book_retention(payments: ir.Table, book: ir.Table, *, end: dt.date, grain: str) -> ir.Table:
-    """→ one row per manager: retention_rate = book clients with revenue in the base period
-    that also have revenue in the current one ÷ book clients with revenue in the base period."""
-    base, current = comparison_windows(end, grain, 1)
-    revenue = client_revenue_in_windows(payments, base, current).join(book, "client_id")
-    in_base = revenue.base_revenue_amount > 0
-    kept = in_base & (revenue.current_revenue_amount > 0)
-    agg = revenue.group_by("manager").aggregate(
-        base_clients_count=revenue.count(where=in_base), kept_clients_count=revenue.count(where=kept)
+def _book_money(payments: ir.Table, book: ir.Table, *, window: Window, grain: str) -> ir.Table:
+    """Window and comparison payments → one row per book manager: clients_count (book clients
+    with a positive payment in the window), revenue_amount, margin_amount (Σ of the clients'
+    window margins, unknown ones left out), retention_rate (book clients with revenue in the
+    base period that also have revenue in the current one ÷ those with base revenue), nrr
+    (``nrr_grr`` per book: Σ_S rev_C ÷ Σ_S rev_B, S = base revenue > 0) and growth_index
+    (:func:`growth_index_by_manager`, L = 1) — from one per-client pass over the payments."""
+    base, current = comparison_windows(window.end, grain, 1)
+    clients = _with_expected_revenue(_client_payments(payments, window, base, current))
+    books = clients.join(book, "client_id")
+    in_base = books.base_revenue_amount > 0
+    # a client's margin is unknown when one of its window payments lacks cost (``ltv_by_client``)
+    client_margin = ibis.ifelse(books.unknown_margins_count > 0, ibis.null("float64"), books.known_margin_amount)
+    agg = books.group_by("manager").aggregate(
+        clients_count=books.count(where=books.active_payments_count > 0),
+        revenue_amount=books.revenue_amount.sum(),
+        margin_amount=client_margin.sum(),
+        base_clients_count=books.count(where=in_base),
+        kept_clients_count=books.count(where=in_base & (books.current_revenue_amount > 0)),
+        retained_base_amount=books.base_revenue_amount.sum(where=in_base),
+        retained_current_amount=books.current_revenue_amount.sum(where=in_base),
+        growth_current_amount=books.current_revenue_amount.sum(where=books.compared_count > 0),
+        growth_expected_amount=books.expected_revenue_amount.sum(where=books.compared_count > 0),
     )
-    return agg.select("manager", retention_rate=_ratio(agg.kept_clients_count, agg.base_clients_count))
+    return agg.select(
+        "manager", "clients_count", "revenue_amount", "margin_amount",
+        retention_rate=_ratio(agg.kept_clients_count, agg.base_clients_count),
+        nrr=_ratio(agg.retained_current_amount, agg.retained_base_amount),
+        growth_index=_ratio(agg.growth_current_amount, agg.growth_expected_amount),
+    )
 
 
 def manager_balance_type(scores: ir.Table) -> ir.Table:
@@ -238,6 +300,7 @@ def scorecard_by_manager(
     start: dt.date,
     end: dt.date,
     grain: str,
+    unlisted_contacts: ir.Table | None = None,
 ) -> ir.Table:
     """All tables → one row per manager (the managers table plus any book manager).
 
@@ -245,32 +308,28 @@ def scorecard_by_manager(
     (:func:`client_manager` over [start, end)); NPS responses and interactions keep their own
     ``manager`` and fall back to the book manager.
     - clients_count: book clients with a positive payment in [start, end); revenue_amount,
-      margin_amount over the window (``ltv_by_client``); hours, is_hours_estimated from
+      margin_amount over the window (a client's margin is unknown, and left out, when one of
+      its window payments lacks cost — as ``ltv_by_client``); hours, is_hours_estimated from
       :func:`hours_by_manager`; margin_per_hour = margin ÷ hours;
     - nps, nps_responses over the window; first_response_median_min, missed_call_rate,
       complaints_per_100 from ``service_speed``;
-    - retention_rate, nrr (``nrr_grr`` per book) and growth_index compare the grain period
-      ending at ``end`` with the one before;
+    - retention_rate, nrr (as ``nrr_grr`` per book) and growth_index compare the grain period
+      ending at ``end`` with the one before; every money figure comes from one per-client
+      pass over the payments (``_book_money``);
     - manager_type: "ideal" (NPS ≥ median and margin/h ≥ median of the managers),
       "obsequious" (NPS ≥, margin/h <), "squeezer" (NPS <, margin/h ≥), "indifferent" (both
       <); null where NPS or margin per hour is unknown.
+    ``unlisted_contacts`` is passed to :func:`client_manager` (same result, faster).
     """
     window = Window(start, end)
-    book = client_manager(clients, interactions, start=start, end=end)
+    book = client_manager(clients, interactions, start=start, end=end, unlisted_contacts=unlisted_contacts)
     book = book.filter(book.manager.notnull())
 
-    sales = _book_sales(payments, book, window)
+    money = _book_money(payments, book, window=window, grain=grain)
     hours = hours_by_manager(interactions, managers, start=start, end=end)
     satisfaction = nps_summary(
         _with_book_manager(nps, book), start=start, end=end, by=("manager",)
     ).select("manager", "nps", nps_responses="responses_count")
-    retention = _book_retention(payments, book, end=end, grain=grain)
-    book_nrr = nrr_grr(
-        payments, end=end, grain=grain, length=1, client_groups=book.rename(group="manager")
-    ).select(manager="group", nrr="nrr")
-    growth = growth_index_by_manager(payments, book, end=end, grain=grain).select(
-        "manager", "growth_index"
-    )
     service = service_speed(
         _with_book_manager(interactions, book), start=start, end=end, by=("manager",)
     ).select("manager", "first_response_median_min", "missed_call_rate", "complaints_per_100")
@@ -278,7 +337,7 @@ def scorecard_by_manager(
 
     roster = distinct_keys("manager", managers, book)
     card = roster
-    for part in (teams, sales, hours, satisfaction, retention, book_nrr, growth, service):
+    for part in (teams, money, hours, satisfaction, service):
         card = left_attach(card, part, "manager")
     card = card.mutate(
         clients_count=card.clients_count.fill_null(0),

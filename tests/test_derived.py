@@ -49,6 +49,13 @@ def _oracle(con) -> dict[str, dict]:
                    r[5] if r[6] is None else None),
         5,
     )
+    unlisted = grouped(
+        "SELECT import_id, occurred_at, client_id, manager FROM interactions",
+        lambda r: r[2:4],
+        lambda r: (1,),
+        1,
+    )  # interactions of clients without a listed manager only (unknown, or listed without one)
+    out["unlisted_contacts_daily"] = {k: v for k, v in unlisted.items() if k[2] is None}
     out["nps_daily"] = grouped(
         "SELECT import_id, answered_at, client_id, manager, score FROM nps_responses",
         lambda r: r[3:4],
@@ -110,6 +117,26 @@ def test_clients_import_moves_earlier_rows_into_scope():
         == [("Anna", 1, 1)]
     ingest.undo_import(con, clients.import_id)
     assert con.execute("SELECT account_manager FROM nps_daily").fetchall() == [(None,)]
+
+
+def test_unlisted_contacts_keep_only_clients_without_a_listed_manager():
+    con = connection.connect(":memory:")
+    ingest.import_frame(con, "clients", pd.DataFrame({
+        "client_id": ["C1", "C2"], "manager": ["Anna", None]}), file_name="clients.csv")
+    ingest.import_frame(con, "interactions", pd.DataFrame({
+        "interaction_id": ["I1", "I2", "I3", "I4"], "occurred_at": ["2026-03-02 09:00"] * 3 + ["2026-03-03 10:00"],
+        "client_id": ["C1", "C2", "C9", "C2"], "manager": ["Boris", "Boris", "Vera", "Boris"]}),
+        file_name="contacts.csv")
+    stored = "SELECT day, client_id, manager, interactions_count FROM unlisted_contacts_daily ORDER BY ALL"
+    # C1 is listed (Anna): left out; C2 listed without a manager, C9 unknown: kept
+    assert con.execute(stored).fetchall() == [
+        (dt.date(2026, 3, 2), "C2", "Boris", 1), (dt.date(2026, 3, 2), "C9", "Vera", 1),
+        (dt.date(2026, 3, 3), "C2", "Boris", 1)]
+    listing = ingest.import_frame(con, "clients", pd.DataFrame({"client_id": ["C9"], "manager": ["Vera"]}),
+                                  file_name="more.csv")
+    assert [r[1] for r in con.execute(stored).fetchall()] == ["C2", "C2"]
+    ingest.undo_import(con, listing.import_id)
+    assert [r[1] for r in con.execute(stored).fetchall()] == ["C2", "C9", "C2"]
 
 
 def test_an_old_database_gets_its_derived_tables_when_opened(tmp_path):

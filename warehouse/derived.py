@@ -16,6 +16,11 @@ upkeep exact and cheap:
 - a database made before a definition changed is rebuilt once when it is opened for writing
   (:func:`ensure`, via ``derived_state``).
 
+``unlisted_contacts_daily`` is the one keyed by client: the interactions of clients without a
+listed manager (unknown to ``clients`` or listed without one) — usually a handful — so the
+"busiest manager" fallback of a client's book (metrics.managers.client_manager) looks at
+those clients' raw rows only instead of probing every interaction against the client list.
+
 Identifiers come from this module only; the one value, the import id, is a bound parameter.
 """
 
@@ -24,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Bumped whenever a definition below changes: opening an older database rebuilds them.
-DEFINITIONS_VERSION = 1
+DEFINITIONS_VERSION = 2  # 2: unlisted_contacts_daily
 
 SCOPE_COLUMNS = ("account_manager", "segment")
 
@@ -32,13 +37,15 @@ SCOPE_COLUMNS = ("account_manager", "segment")
 @dataclass(frozen=True)
 class Derived:
     """One derived table: ``source`` fact table, its day column, extra group keys and measures
-    (SQL over the source row ``s``; each measure's output column and type)."""
+    (SQL over the source row ``s``; each measure's output column and type), and optionally
+    which rows it keeps (``only``: SQL over ``s`` and its client's row ``c``)."""
 
     name: str
     source: str
     day_of: str
     keys: tuple[str, ...]
     measures: tuple[tuple[str, str, str], ...]  # (column, SQL type, aggregate over s)
+    only: str = ""
 
     def create_sql(self) -> str:
         key_columns = ", ".join(f"{k} VARCHAR" for k in (*SCOPE_COLUMNS, *self.keys))
@@ -50,7 +57,8 @@ class Derived:
         """INSERT of the aggregates of the source's rows (of ``$import_id`` when ``one_import``)."""
         keys = ", ".join(f"s.{k}" for k in self.keys)
         measures = ", ".join(f"{agg} AS {c}" for c, _, agg in self.measures)
-        where = "WHERE s.import_id = $import_id" if one_import else ""
+        conditions = [c for c in ("s.import_id = $import_id" if one_import else "", self.only) if c]
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         return (
             f"INSERT INTO {self.name} "
             f"SELECT s.import_id, CAST(s.{self.day_of} AS DATE) AS day, c.manager AS account_manager, "
@@ -95,11 +103,17 @@ DERIVED: tuple[Derived, ...] = (
             ("detractors_count", "BIGINT", "count(*) FILTER (WHERE s.score <= 6)"),
         ),
     ),
+    Derived(
+        "unlisted_contacts_daily", "interactions", "occurred_at",
+        keys=("client_id", "manager"),
+        measures=(("interactions_count", "BIGINT", "count(*)"),),
+        only="c.manager IS NULL",
+    ),
 )
 BY_NAME = {d.name: d for d in DERIVED}
 NAMES = tuple(BY_NAME)
-# the derived table of each source, and which imports force a full rebuild
-OF_SOURCE = {d.source: d for d in DERIVED}
+# the derived tables of each source, and which imports force a full rebuild
+OF_SOURCE = {source: tuple(d for d in DERIVED if d.source == source) for source in {d.source for d in DERIVED}}
 REBUILT_BY = ("clients",)
 
 STATE_SQL = "CREATE TABLE IF NOT EXISTS derived_state (definitions_version INTEGER NOT NULL)"
@@ -118,17 +132,18 @@ def add_import(cur, table: str, import_id: int) -> None:
     """After an import into ``table`` has inserted its rows, inside its transaction."""
     if table in REBUILT_BY:
         rebuild(cur)
-    elif table in OF_SOURCE:
-        cur.execute(OF_SOURCE[table].insert_sql(one_import=True), {"import_id": import_id})
+    else:
+        for d in OF_SOURCE.get(table, ()):
+            cur.execute(d.insert_sql(one_import=True), {"import_id": import_id})
 
 
 def remove_import(cur, table: str, import_id: int) -> None:
     """After an undo has deleted the rows of ``import_id`` from ``table``, inside its transaction."""
     if table in REBUILT_BY:
         rebuild(cur)
-    elif table in OF_SOURCE:
-        cur.execute(f"DELETE FROM {OF_SOURCE[table].name} WHERE import_id = $import_id",
-                    {"import_id": import_id})
+    else:
+        for d in OF_SOURCE.get(table, ()):
+            cur.execute(f"DELETE FROM {d.name} WHERE import_id = $import_id", {"import_id": import_id})
 
 
 def ensure(con) -> None:
