@@ -331,18 +331,6 @@ def _rejects_list(frame: pd.DataFrame) -> list[Reject]:
 
 # ------------------------------------------------------------------------- batches
 
-@dataclass
-class _Batch:
-    """Rows of one file, not yet typed: raw cells in canonical columns, their file lines, extras."""
-
-    file_name: str
-    sha256: str
-    records: int                 # counted independently of the parser
-    raw: pd.DataFrame            # one row per well-formed record
-    lines: np.ndarray            # file line of each raw row
-    structural: list[Reject]     # records that could not be split into the header's fields
-
-
 ARROW_TYPES = {"VARCHAR": pa.string(), "TIMESTAMP": pa.timestamp("us"), "DOUBLE": pa.float64(),
                "INTEGER": pa.int32(), "BOOLEAN": pa.bool_()}
 
@@ -512,23 +500,6 @@ def frame_chunk(spec: TableSpec, raw: pd.DataFrame, lines: np.ndarray, structura
     good = _arrow_frame(spec, typed, ~bad, np.arange(len(raw)))
     records = len(raw) + len(structural) if records is None else records
     return Chunk(good, rejects, records, int(bad.sum()) + len(structural))
-
-
-def _batch_chunk(spec: TableSpec, batch: _Batch) -> Chunk:
-    """A whole canonical batch → one Chunk."""
-    return frame_chunk(spec, batch.raw, batch.lines, batch.structural, batch.records)
-
-
-def _import_batch(con, spec: TableSpec, batch: _Batch, *, imported_by: str | None,
-                  accept_partial: bool, preset: str | None) -> ImportResult:
-    """Typed, checked rows of one canonical file → one transaction (see :func:`import_chunks`)."""
-    chunk = _batch_chunk(spec, batch)
-    if chunk.rows_rejected and not accept_partial:  # nothing to stage: say so at once
-        return _rejected_result(spec.name, batch.file_name, batch.records, chunk.rows_rejected, 0,
-                                _rejects_list(chunk.rejects.head(REJECTS_KEPT)), len(chunk.rejects), preset)
-    return import_chunks(con, spec, [chunk], file_name=batch.file_name, sha256=batch.sha256,
-                         records=batch.records, imported_by=imported_by,
-                         accept_partial=accept_partial, preset=preset)
 
 
 def _rejected_result(table: str, file_name: str, records: int, rejected: int, skipped: int,
@@ -1002,11 +973,9 @@ def import_frame(con, table: str, df: pd.DataFrame, *, file_name: str, imported_
     problem = header_problem(spec, list(df.columns))
     if problem is not None:
         return file_rejected(file_name, table, len(df), problem)
-    raw = df.reset_index(drop=True)
-    raw.columns = [_normalise(c) for c in df.columns]
-    batch = _Batch(file_name, sha256, len(df), raw, np.arange(2, len(df) + 2, dtype=np.int64), [])
-    return _import_batch(con, spec, batch, imported_by=imported_by, accept_partial=accept_partial,
-                         preset=preset)
+    chunk = frame_chunk(spec, df, np.arange(2, len(df) + 2, dtype=np.int64))
+    return import_chunks(con, spec, [chunk], file_name=file_name, sha256=sha256, records=len(df),
+                         imported_by=imported_by, accept_partial=accept_partial, preset=preset)
 
 
 # ------------------------------------------------------------------------- undo and log
