@@ -200,6 +200,10 @@ def _ibis_tables(cur) -> tuple:
             for column, dtype in table.schema().items()
         })
     tables["nps"] = tables.pop("nps_responses")
+    # which clients the book's busiest-manager fallback must look at (warehouse/derived.py;
+    # metrics.managers.client_manager). Unscoped on purpose — metrics.scope passes it through:
+    # it only narrows the scoped raw interactions, which give the counts.
+    tables["unlisted_contacts"] = backend.table("unlisted_contacts_daily")
     return backend, tables
 
 
@@ -721,13 +725,6 @@ def _in_manager_scope(frame: pd.DataFrame, filters: Filters, staff: pd.DataFrame
     return frame[frame["manager"].isin(keep)].reset_index(drop=True)
 
 
-def unlisted_contacts(backend):
-    """The derived unlisted_contacts_daily table (warehouse/derived.py): which clients the
-    book's busiest-manager fallback must look at (metrics.managers.client_manager). Unscoped on
-    purpose: it only narrows the scoped raw interactions, which give the counts."""
-    return backend.table("unlisted_contacts_daily")
-
-
 @cached(show_spinner=False, max_entries=256)
 def load_scorecard(filters: Filters, version: DataVersion) -> dict:
     """Scorecard rows of the selected managers (metrics.managers, by revenue) and the medians
@@ -741,7 +738,7 @@ def load_scorecard(filters: Filters, version: DataVersion) -> dict:
         expr = managers.scorecard_by_manager(
             tables["payments"], tables["clients"], tables["managers"], tables["interactions"],
             tables["nps"], start=filters.start, end=filters.end, grain=filters.grain,
-            unlisted_contacts=unlisted_contacts(backend))
+            unlisted_contacts=tables["unlisted_contacts"])
         everyone = backend.execute(expr.order_by(ibis.desc("revenue_amount")))
     return {
         "rows": _in_manager_scope(everyone, filters, everyone),
@@ -760,7 +757,7 @@ def load_growth_index(filters: Filters, version: DataVersion) -> pd.DataFrame:
     with scoped_tables(company, version) as (backend, tables):
         owners = managers.client_manager(tables["clients"], tables["interactions"],
                                          start=filters.start, end=filters.end,
-                                         unlisted_contacts=unlisted_contacts(backend))
+                                         unlisted_contacts=tables["unlisted_contacts"])
         everyone = backend.execute(managers.growth_index_by_manager(
             tables["payments"], owners, end=filters.end, grain=filters.grain,
             length=NRR_LENGTH[filters.grain]))
@@ -776,7 +773,7 @@ def load_manager_clients(filters: Filters, version: DataVersion, manager: str) -
     with scoped_tables(filters, version) as (backend, tables):
         owners = managers.client_manager(tables["clients"], tables["interactions"],
                                          start=filters.start, end=filters.end,
-                                         unlisted_contacts=unlisted_contacts(backend))
+                                         unlisted_contacts=tables["unlisted_contacts"])
         owned = owners.filter(owners.manager == manager).select("client_id")
         window = _in_window(tables["payments"], "paid_at", filters)
         revenue = window.group_by("client_id").aggregate(
@@ -856,7 +853,8 @@ def load_at_risk(filters: Filters, version: DataVersion, settings: Settings) -> 
     with scoped_tables(filters, version) as (backend, tables):
         expr = risk.at_risk_clients(tables["payments"], tables["clients"], tables["interactions"],
                                     tables["nps"], as_of=filters.end, grain=filters.grain,
-                                    settings=risk_settings(settings))
+                                    settings=risk_settings(settings),
+                                    unlisted_contacts=tables["unlisted_contacts"])
         at_risk = backend.execute(expr.order_by(ibis.desc("revenue_at_risk_amount")))
     at_risk["reasons"] = _reasons_text(at_risk, filters.lang)
     return at_risk

@@ -132,7 +132,8 @@ def load_week_changes(filters: Filters, version: DataVersion, week: str, span: i
     window_cur, window_prev = Window(cur.start, cur.end), Window(prev.start, prev.end)
     with scoped_tables(cur, version) as (backend, tables):
         payments = tables["payments"]
-        book = managers.client_manager(tables["clients"], tables["interactions"], start=prev.start, end=cur.end)
+        book = managers.client_manager(tables["clients"], tables["interactions"], start=prev.start, end=cur.end,
+                                       unlisted_contacts=tables["unlisted_contacts"])
         components = backend.execute(meeting.revenue_bridge_by_component(payments, prev=window_prev, cur=window_cur))
         by_manager = backend.execute(meeting.revenue_bridge_by_manager(payments, book, prev=window_prev,
                                                                       cur=window_cur))

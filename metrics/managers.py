@@ -112,27 +112,44 @@ def hours_by_manager(
     """interactions + managers → one row per manager: manager, hours, is_hours_estimated.
 
     hours = Σ duration_min ÷ 60 of the manager's interactions in [start, end). A manager with
-    no duration at all in the window gets weekly_hours × weeks in the window (window days ÷ 7)
-    and is_hours_estimated = true; without weekly_hours either, hours is null (not estimated).
+    no duration at all in the window gets weekly_hours × the weeks of the window they were
+    employed (days of [start, end) from hired_at through left_at, its last day, ÷ 7; a missing
+    date does not shorten the window) and is_hours_estimated = true. Without weekly_hours, or
+    not employed on any day of the window, hours is null (not estimated).
     """
     window = Window(start, end)
-    weeks_in_window = window.days / 7.0
     t = interactions.filter(
         in_window(interactions.occurred_at, window) & interactions.manager.notnull()
     )
     logged = t.group_by("manager").aggregate(
         logged_minutes=t.duration_min.sum(), logged_count=t.duration_min.count()
     )
-    contracted = managers.group_by("manager").aggregate(weekly_hours=managers.weekly_hours.max())
+    contracted = managers.group_by("manager").aggregate(
+        weekly_hours=managers.weekly_hours.max(), **_employment(managers))
     roster = distinct_keys("manager", managers, logged)
     j = left_attach(left_attach(roster, logged, "manager"), contracted, "manager")
+    employed_from = ibis.greatest(j.hired_on.fill_null(start), ibis.literal(start))
+    employed_until = ibis.least(j.left_after.fill_null(end), ibis.literal(end))
+    employed_days = employed_until.delta(employed_from, unit="day")
+    employed_weeks = ibis.ifelse(employed_days > 0, employed_days / 7.0, ibis.null("float64"))
     has_log = j.logged_count.fill_null(0) > 0
-    estimated_hours = j.weekly_hours * weeks_in_window
+    estimated_hours = j.weekly_hours * employed_weeks
     return j.select(
         "manager",
         hours=ibis.ifelse(has_log, j.logged_minutes / 60.0, estimated_hours),
-        is_hours_estimated=~has_log & j.weekly_hours.notnull(),
+        is_hours_estimated=~has_log & estimated_hours.notnull(),
     )
+
+
+def _employment(managers: ir.Table) -> dict:
+    """Aggregates of a manager's rows: hired_on (first hired_at's day) and left_after (the day
+    after the last left_at: employment is [hired_on, left_after)); null when not given or when
+    the table has no such column."""
+    columns = managers.columns
+    hired = managers.hired_at.min().cast("date") if "hired_at" in columns else ibis.null("date")
+    left = (managers.left_at.max().cast("date") + ibis.interval(days=1)).cast("date") \
+        if "left_at" in columns else ibis.null("date")
+    return {"hired_on": hired, "left_after": left}
 
 
 def _with_expected_revenue(client_revenue: ir.Table) -> ir.Table:

@@ -163,6 +163,31 @@ def test_hours_by_manager_estimates_without_durations(backend):
     }
 
 
+def test_estimated_hours_count_only_the_days_employed(backend):
+    managers = backend.table(_nullable(pd.DataFrame({
+        "manager": ["Anna", "Boris", "Vera", "Ivan", "Oleg"],
+        "weekly_hours": [40.0, 20.0, 30.0, 35.0, 10.0],
+        "hired_at": pd.to_datetime([N, "2024-01-08", N, "2024-02-01", "2023-05-01"]),
+        "left_at": pd.to_datetime([N, N, "2024-01-07", N, "2024-01-10"]),
+    })))
+    contacts = backend.table(_nullable(pd.DataFrame({
+        "occurred_at": pd.to_datetime(["2024-01-02", "2024-01-20"]), "client_id": ["c1", "c1"],
+        "manager": ["Anna", "Anna"], "duration_min": [N, 600.0],
+    })))
+    out = backend.execute(
+        hours_by_manager(contacts, managers, start=JAN, end=dt.date(2024, 1, 15))
+    ).set_index("manager")
+    # window 1–14 Jan. Anna: no duration logged in it (20 Jan is outside), no dates → 40 × 14/7 = 80 h; Boris hired 8 Jan → 8–14 Jan, 7 days
+    # → 20 h; Vera left 7 Jan (her last day) → 1–7 Jan → 30 h; Oleg left 10 Jan → 1–10 Jan,
+    # 10 days → 10 × 10/7 h; Ivan hired in February → not employed: no hours, not estimated
+    assert out.hours.to_dict() == pytest.approx(
+        {"Anna": 80.0, "Boris": 20.0, "Vera": 30.0, "Oleg": 100 / 7, "Ivan": float("nan")}, nan_ok=True
+    )
+    assert out.is_hours_estimated.astype(bool).to_dict() == {
+        "Anna": True, "Boris": True, "Vera": True, "Oleg": True, "Ivan": False,
+    }
+
+
 # ------------------------------------------------------------------ growth index
 
 def test_growth_index_by_manager_adjusts_for_tiers(backend):
