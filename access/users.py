@@ -17,6 +17,9 @@ ALL_TEAMS = "*"
 # The least role each action needs.
 NEEDS = {"view": "viewer", "export": "viewer", "upload": "editor", "undo": "editor", "decide": "editor",
          "admin": "admin", "settings": "admin", "backup": "admin"}
+# Actions that change every team's data (an export holds the whole department's rows, an undo
+# takes back a whole file): only a user of every team may take them, whatever the role.
+WHOLE_DEPARTMENT = frozenset({"upload", "undo"})
 
 
 class UsersError(ValueError):
@@ -34,6 +37,8 @@ class User:
     password_hash: str | None = field(default=None, repr=False, compare=False)
 
     def can(self, action: str) -> bool:
+        if action in WHOLE_DEPARTMENT and self.teams is not None:
+            return False
         return ROLES.index(self.role) >= ROLES.index(NEEDS[action])
 
 

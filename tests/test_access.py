@@ -79,6 +79,17 @@ def test_roles_allow_exactly(role, allowed):
     assert {a for a in actions if user.can(a)} == allowed
 
 
+@pytest.mark.parametrize("role, allowed", [
+    ("viewer", {"view", "export"}),
+    ("editor", {"view", "export", "decide"}),
+    ("admin", {"view", "export", "decide", "admin", "settings", "backup"}),
+])
+def test_a_user_of_some_teams_neither_uploads_nor_undoes(role, allowed):
+    user = User("u", role, ("Key accounts",))
+    actions = {"view", "export", "upload", "undo", "decide", "admin", "settings", "backup"}
+    assert {a for a in actions if user.can(a)} == allowed
+
+
 def test_local_user_is_an_admin_of_every_team():
     assert (LOCAL_USER.role, LOCAL_USER.teams) == ("admin", None)
 

@@ -186,6 +186,13 @@ def test_editor_cannot_open_the_admin_page(open_app):
         at.switch_page("pages/admin.py").run()
 
 
+def test_an_editor_of_one_team_has_no_upload_page(open_app):
+    at = sign_in(open_app(), "anna")  # editor of TEAM_A only: an import changes every team's data
+    assert at.metric and not at.exception
+    with pytest.raises(ValueError):
+        at.switch_page("pages/upload.py").run()
+
+
 def test_language_is_remembered_per_user(open_app):
     at = sign_in(open_app(), "vera")
     at.sidebar.segmented_control(key="lang").set_value("ru").run()

@@ -183,6 +183,9 @@ def cmd_user(args) -> int:
         print(f"{exc}; nothing changed", file=sys.stderr)
         return EXIT_REJECTED
     print(f"user {args.name} ({args.role}) {'updated' if existed else 'added'} in {path}")
+    if args.role != "viewer" and teams != "*":
+        print(f"note: {args.name} sees only some teams, so cannot upload or undo imports "
+              '(they change every team\'s data); --teams "*" allows it', file=sys.stderr)
     return EXIT_OK
 
 
