@@ -28,7 +28,7 @@ $(DB): | $(VENV)/.installed
 ## (ADDRESS other than 127.0.0.1 needs users: python -m warehouse user add)
 run: $(VENV)/.installed $(DB)
 	$(BIN)/python -m access check --address $(ADDRESS)
-	DASHBOARD_DB=$(DB) $(BIN)/python -m streamlit run dashboard.py \
+	DASHBOARD_DB=$(DB) $(BIN)/python serve.py \
 	  --server.address $(ADDRESS) --server.port $(PORT) --server.headless true
 
 ## Rebuild the demo database from scratch

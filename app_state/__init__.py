@@ -305,6 +305,15 @@ def language_switch() -> str:
                       lambda code: i18n.t(f"lang.{code}", code))
 
 
+def default_filters(options: DataOptions, lang: str, settings: Settings,
+                    granted: tuple[str, ...] | None = None) -> Filters:
+    """The filters of a first visit (what :func:`sidebar_filters` returns before any choice):
+    the default range, by month, every team, manager and segment."""
+    first_day, last_day = default_range(options)
+    return Filters(first_day, last_day + dt.timedelta(days=1), "month", (), (), (), lang,
+                   settings.currency, granted)
+
+
 def sidebar_filters(options: DataOptions, lang: str, settings: Settings,
                     granted: tuple[str, ...] | None = None) -> Filters:
     """Date range, grain, team, manager, segment: sidebar widgets bound to the URL."""

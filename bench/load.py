@@ -48,13 +48,14 @@ def free_port() -> int:
 @contextlib.contextmanager
 def streamlit_server(db: Path, *, env: dict | None = None, log_path: Path | None = None,
                      secrets: Path | None = None):
-    """``streamlit run dashboard.py`` on 127.0.0.1 on a free port → its base URL; stopped after.
+    """``streamlit run dashboard.py`` (through serve.py, as ``make run``) on 127.0.0.1 on a
+    free port → its base URL; stopped after.
     ``secrets``: a secrets.toml to use instead of the checkout's (users, settings)."""
     port = free_port()
     log = open(log_path or os.devnull, "w")
     extra = ["--secrets.files", str(secrets)] if secrets is not None else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.address", "127.0.0.1",
+        [sys.executable, "serve.py", "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none", *extra],
         cwd=ROOT, env={**os.environ, "DASHBOARD_DB": str(db), **(env or {})}, stdout=log, stderr=subprocess.STDOUT)

@@ -43,7 +43,7 @@ def test_pages_render_no_unsafe_html():
 _IMPORT_ALL = """
 import importlib, json, pathlib, sys
 root = pathlib.Path(sys.argv[1])
-names = ["charts", "i18n"]
+names = ["charts", "i18n", "serve"]
 for package in ("app_state", "metrics", "warehouse"):
     names += [package] + [f"{package}.{p.stem}" for p in sorted((root / package).glob("*.py"))
                           if p.stem not in ("__init__", "__main__")]

@@ -154,3 +154,46 @@ def test_a_new_import_shows_new_figures_at_once(monkeypatch, demo_copy):
     with app_state.cursor(str(demo_copy)) as cur:
         undo_import(cur, result.import_id)
     assert revenue() == pytest.approx(before)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_warmed_first_page_computes_nothing_on_the_first_visit(monkeypatch, demo_copy, legacy_pages_off, lang):
+    """app_state.warmup (run by `make run` as the server starts) fills exactly the cache entries
+    a first visit reads: the Overview then runs no KPI query at all, in either language."""
+    from app_state import warmup
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    _clear_caches()
+    computed = []
+    kpi_values = app_state._kpi_values
+    monkeypatch.setattr(app_state, "_kpi_values", lambda *a, **k: computed.append(1) or kpi_values(*a, **k))
+    assert warmup.warm_first_page() == 3 * 2  # three loaders, two languages
+    assert len(computed) == 2 * 2  # load_kpis: the window and the one before, per language
+    computed.clear()
+
+    at = AppTest.from_file(ENTRY, default_timeout=90)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception and len(at.metric) == 8
+    assert computed == []  # every KPI card came from the warmed cache
+
+    _clear_caches()  # the mutation check: without the warm-up the same visit computes
+    at = AppTest.from_file(ENTRY, default_timeout=90)
+    at.query_params["lang"] = lang
+    at.run()
+    assert len(computed) == 2
+
+
+def test_warm_up_does_nothing_on_an_empty_database_or_without_cache(monkeypatch, tmp_path):
+    from app_state import warmup
+
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "empty.duckdb"))
+    assert warmup.warm_first_page() == 0
+    monkeypatch.setenv("DASHBOARD_NO_CACHE", "1")
+    assert warmup.warm_first_page() == 0
+
+
+def _clear_caches() -> None:
+    import streamlit as st
+
+    st.cache_data.clear()
