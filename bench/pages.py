@@ -43,16 +43,13 @@ PAGES = {
 
 def _context(db: Path):
     """(filters, version, settings, a manager, a client) as a fresh visit of the app would have."""
-    import datetime as dt
-
     import app_state
 
     os.environ["DASHBOARD_DB"] = str(db)
     settings = app_state.get_settings()
     version = app_state.data_version()
     options = app_state.load_options(version)
-    start, last = app_state.default_range(options)
-    filters = app_state.Filters(start, last + dt.timedelta(days=1), "month", currency=settings.currency)
+    filters = app_state.default_filters(options, "en", settings)
     with app_state.cursor() as cur:
         (manager,), = cur.execute("SELECT manager FROM clients WHERE manager IS NOT NULL LIMIT 1").fetchall()
         (client,), = cur.execute("SELECT client_id FROM payments ORDER BY paid_at DESC LIMIT 1").fetchall()

@@ -115,13 +115,32 @@ def churn_by_period(
     # payments between two bounds) can decide that, so payments shrink to those first.
     inferred = positive.filter(positive.churned_at.isnull())
     lasts = last_payment_per_span(inferred, bounds)
-    window = ibis.interval(days=churn_after_days)
-    active = lasts.join(index, [lasts.k <= index.j, lasts.last_paid_at + window >= index.bound_at])
-    active = active.select(active.client_id, active.j).distinct()
-    still = active.select(client_id="client_id", j=active.j - 1, is_still_active=ibis.literal(True))
-    in_base = active.filter(active.j < last)
-    in_base = in_base.left_join(still, ["client_id", "j"]).select(
-        in_base.j, is_churned=still.is_still_active.isnull())
+    # A client's span k (with its last payment L) decides the bounds from k up to the client's
+    # next span with a payment: active there while bound j ≤ L + churn_after_days, i.e. for j in
+    # [k, reach], reach = the last such j. So each span row holds one interval of bounds where
+    # the client is active, the intervals of one client are disjoint, and a client in the base
+    # at j churns in period j when its interval ends at j and the next span does not carry on
+    # at j + 1.
+    active_until = lasts.last_paid_at + ibis.interval(days=churn_after_days)
+    reach = sum((ibis.ifelse(active_until >= ts_literal(b), 1, 0) for b in bounds), ibis.literal(0)) - 1
+    by_client = ibis.window(group_by="client_id", order_by="k")
+    spans = lasts.mutate(k=lasts.k.cast("int64"), reach=reach.cast("int64"))
+    spans = spans.mutate(next_k=spans.k.lead().over(by_client),
+                         is_active_at_k=spans.reach >= spans.k)
+    spans = spans.mutate(
+        hi=ibis.least(spans.reach, spans.next_k.fill_null(last + 1) - 1),
+        is_next_active=spans.is_active_at_k.lead().over(by_client).fill_null(False),
+    )
+    spans = spans.filter((spans.hi >= spans.k) & (spans.k < last))
+    ends = ibis.least(spans.hi, last - 1)
+    # base of period j = clients active at bound j: +1 where an interval starts, −1 after it ends
+    steps = spans.select(pos=spans.k, step=ibis.literal(1)).union(
+        spans.select(pos=ends + 1, step=ibis.literal(-1)))
+    steps = steps.group_by("pos").aggregate(step=steps.step.sum())
+    opened = steps.join(index, steps.pos <= index.j)
+    inferred_base = opened.group_by(opened.j).aggregate(base_clients_count=opened.step.sum())
+    churns = spans.filter((spans.hi < last) & ~((spans.next_k == spans.hi + 1) & spans.is_next_active))
+    inferred_churned = churns.group_by(j=churns.hi).aggregate(churned_count=churns.count())
 
     # Recorded churn: in the base of period j from the first positive payment before bound j
     # until churned_at; churned in the period whose end passes churned_at.
@@ -132,10 +151,18 @@ def churn_by_period(
                                     known.churned_at >= index.bound_at])
     recorded_base = periods_of.select(periods_of.j, is_churned=periods_of.churned_at < periods_of.next_at)
 
-    base = in_base.union(recorded_base)
-    per_period = base.group_by("j").aggregate(
-        base_clients_count=base.count(),
-        churned_count=base.count(where=base.is_churned),
+    recorded_counts = recorded_base.group_by("j").aggregate(
+        base_clients_count=recorded_base.count(),
+        churned_count=recorded_base.count(where=recorded_base.is_churned),
+    )
+    per_period = (
+        inferred_base.select("j", "base_clients_count", churned_count=ibis.literal(0, "int64"))
+        .union(inferred_churned.select("j", base_clients_count=ibis.literal(0, "int64"), churned_count="churned_count"))
+        .union(recorded_counts.select("j", "base_clients_count", "churned_count"))
+    )
+    per_period = per_period.group_by("j").aggregate(
+        base_clients_count=per_period.base_clients_count.sum(),
+        churned_count=per_period.churned_count.sum(),
     )
     periods = ibis.memtable({"j": list(range(len(starts)))})
     periods = periods.mutate(
