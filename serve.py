@@ -3,7 +3,8 @@
     python serve.py --server.address 127.0.0.1 --server.port 8501   # any `streamlit run` options
 
 A background thread waits for Streamlit's runtime, then fills the shared cache with what a
-first visit reads (:func:`app_state.warmup.warm_first_page`) while the server comes up. If that
+first visit reads (:mod:`app_state.warmup`: the Overview, then the weekly meeting) while the
+server comes up. If that
 fails it is logged and nothing else changes: the page then computes on its first visit.
 It lives outside ``app_state`` so that nothing of the app is imported (its caches declared)
 before Streamlit's runtime exists.
@@ -34,10 +35,12 @@ def _warm() -> None:
         from app_state import warmup
 
         calls = warmup.warm_first_page()
+        snapshots = warmup.warm_meeting()
     except Exception:
-        log.exception("warming the first page failed; it computes on its first visit instead")
+        log.exception("warming the first pages failed; they compute on their first visit instead")
         return
-    log.info("first page warmed: %s loader calls in %.1f s", calls, time.monotonic() - started)
+    log.info("first pages warmed: %s Overview loader calls, %s meeting snapshots in %.1f s",
+             calls, snapshots, time.monotonic() - started)
 
 
 def main(argv: list[str]) -> None:

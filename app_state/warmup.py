@@ -1,10 +1,10 @@
-"""The first page's results, computed into the shared cache before anyone asks for them.
+"""The first pages' results, computed into the shared cache before anyone asks for them.
 
-``make run`` starts the server through ``serve.py``, which calls
-:func:`warm_first_page` as soon as Streamlit's runtime exists: the Overview of a first visit
-(default filters, every language, a user of every team) is then read from the cache when the
-first browser opens it, and the modules it needs (pandas, Ibis, DuckDB) are already imported.
-Nothing here runs at import time.
+``make run`` starts the server through ``serve.py``, which calls :func:`warm_first_page` as
+soon as Streamlit's runtime exists, then :func:`warm_meeting`: the Overview and the weekly
+meeting of a first visit (default filters and week, every language, a user of every team) are
+then read from the cache when a browser opens them, and the modules they need (pandas, Ibis,
+DuckDB) are already imported. Nothing here runs at import time.
 """
 
 from __future__ import annotations
@@ -36,3 +36,23 @@ def warm_first_page(langs: tuple[str, ...] = i18n.LANGS) -> int:
             getattr(app_state, name)(filters, version, settings)
             calls += 1
     return calls
+
+
+def warm_meeting(langs: tuple[str, ...] = i18n.LANGS) -> int:
+    """The weekly meeting's numbers for its default week (what pages/meeting.py shows first),
+    in each of ``langs`` → how many snapshots were built (0 as :func:`warm_first_page`, or when
+    the data has no complete week)."""
+    import app_state
+    from app_state import meeting
+
+    if os.environ.get("DASHBOARD_NO_CACHE") == "1":
+        return 0
+    settings = app_state.get_settings()
+    version = app_state.data_version()
+    options = app_state.load_options(version, None)
+    week = meeting.default_week(options)
+    if options.is_empty or week is None:
+        return 0
+    for lang in langs:
+        meeting.build_snapshot(app_state.default_filters(options, lang, settings), version, settings, week)
+    return len(langs)

@@ -184,13 +184,43 @@ def test_a_warmed_first_page_computes_nothing_on_the_first_visit(monkeypatch, de
     assert len(computed) == 2
 
 
+def test_a_warmed_meeting_computes_nothing_on_its_first_visit(monkeypatch, demo_copy, legacy_pages_off):
+    """warm_meeting fills what the Meeting page reads first: its week's KPIs and the at-risk
+    list are then not computed by the visit (and are without the warm-up)."""
+    from app_state import meeting, warmup
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    _clear_caches()
+    computed = []
+    week_values, reasons_text = meeting._week_values, app_state._reasons_text
+    monkeypatch.setattr(meeting, "_week_values", lambda *a, **k: computed.append("kpis") or week_values(*a, **k))
+    monkeypatch.setattr(app_state, "_reasons_text", lambda *a, **k: computed.append("risk") or reasons_text(*a, **k))
+    assert warmup.warm_meeting(("en",)) == 1
+    assert computed.count("risk") == 1 and computed.count("kpis") == 5  # this week and the 4 before
+    computed.clear()
+
+    def visit() -> AppTest:
+        at = AppTest.from_file(ENTRY, default_timeout=90)
+        at.query_params["lang"] = "en"
+        at.run()
+        at.switch_page("pages/meeting.py").run()
+        assert not at.exception and at.metric
+        return at
+
+    visit()
+    assert computed == []
+    _clear_caches()
+    visit()
+    assert sorted(set(computed)) == ["kpis", "risk"]
+
+
 def test_warm_up_does_nothing_on_an_empty_database_or_without_cache(monkeypatch, tmp_path):
     from app_state import warmup
 
     monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "empty.duckdb"))
-    assert warmup.warm_first_page() == 0
+    assert (warmup.warm_first_page(), warmup.warm_meeting()) == (0, 0)
     monkeypatch.setenv("DASHBOARD_NO_CACHE", "1")
-    assert warmup.warm_first_page() == 0
+    assert (warmup.warm_first_page(), warmup.warm_meeting()) == (0, 0)
 
 
 def _clear_caches() -> None:
