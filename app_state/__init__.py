@@ -185,26 +185,31 @@ def data_version() -> DataVersion:
         return DataVersion(path, connection.data_version(cur))
 
 
-def _ibis_tables(cur) -> tuple:
+def _ibis_tables(cur, version: DataVersion) -> tuple:
     """(Ibis backend over ``cur``, {metric argument name: table}) with nullable column types.
 
     The schema's NOT NULL columns come through Ibis as non-nullable types, and Ibis refuses a
     union of a non-nullable and a nullable column; metrics are written against nullable types.
+    The tables are named tables of those schemas (read once per data version, not described
+    again by every loader), so the SQL reads the stored tables directly.
     """
     backend = ibis.duckdb.from_connection(cur)
-    tables = {}
-    for name in TABLE_NAMES:
-        table = backend.table(name)
-        tables[name] = table.select(**{
-            column: table[column].cast(dtype.copy(nullable=True))
-            for column, dtype in table.schema().items()
-        })
+    tables = {name: ibis.table(schema, name=name) for name, schema in _nullable_schemas(version, cur).items()}
     tables["nps"] = tables.pop("nps_responses")
     # which clients the book's busiest-manager fallback must look at (warehouse/derived.py;
     # metrics.managers.client_manager). Unscoped on purpose — metrics.scope passes it through:
     # it only narrows the scoped raw interactions, which give the counts.
-    tables["unlisted_contacts"] = backend.table("unlisted_contacts_daily")
+    tables["unlisted_contacts"] = tables.pop("unlisted_contacts_daily")
     return backend, tables
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _nullable_schemas(version: DataVersion, _cur) -> dict:
+    """{table: its Ibis schema with every column nullable} of the versioned database."""
+    backend = ibis.duckdb.from_connection(_cur)
+    return {name: ibis.schema({column: dtype.copy(nullable=True)
+                               for column, dtype in backend.table(name).schema().items()})
+            for name in (*TABLE_NAMES, "unlisted_contacts_daily")}
 
 
 @contextlib.contextmanager
@@ -213,7 +218,7 @@ def scoped_tables(filters: Filters, version: DataVersion) -> Iterator[tuple]:
     from metrics import scope
 
     with cursor(version.db_path, timeout_s=get_settings().query_timeout_s) as cur:
-        backend, tables = _ibis_tables(cur)
+        backend, tables = _ibis_tables(cur, version)
         if filters.granted is not None:  # the user's teams first: nothing outside them is read
             tables = scope.apply_filters(tables, teams=filters.granted)
         yield backend, scope.apply_filters(
@@ -243,7 +248,7 @@ def load_options(version: DataVersion, granted: tuple[str, ...] | None = None) -
     from metrics import scope
 
     with cursor(version.db_path) as cur:
-        backend, tables = _ibis_tables(cur)
+        backend, tables = _ibis_tables(cur, version)
         if granted is not None:
             tables = scope.apply_filters(tables, teams=granted)
         payments, staff, clients = tables["payments"], tables["managers"], tables["clients"]
