@@ -1,11 +1,11 @@
-"""``make run``'s server: ``streamlit run dashboard.py`` with the first page warmed as it starts.
+"""``make run``'s server: ``streamlit run dashboard.py`` with the first pages warmed as it starts.
 
     python serve.py --server.address 127.0.0.1 --server.port 8501   # any `streamlit run` options
 
 A background thread waits for Streamlit's runtime, then fills the shared cache with what a
 first visit reads (:mod:`app_state.warmup`: the Overview, then the weekly meeting) while the
-server comes up. If that
-fails it is logged and nothing else changes: the page then computes on its first visit.
+server comes up. If that fails it is logged and nothing else changes: the pages then compute
+on their first visit.
 It lives outside ``app_state`` so that nothing of the app is imported (its caches declared)
 before Streamlit's runtime exists.
 """

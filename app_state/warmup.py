@@ -17,18 +17,28 @@ import i18n
 FIRST_PAGE = ("load_kpis", "load_kpi_trend", "load_revenue_by_period")
 
 
+def _first_visit():
+    """(settings, version, options) a first visit of a user of every team starts from, or None
+    when there is nothing to warm (caching off, or no payments in the database)."""
+    import app_state
+
+    if os.environ.get("DASHBOARD_NO_CACHE") == "1":
+        return None
+    settings = app_state.get_settings()
+    version = app_state.data_version()
+    options = app_state.load_options(version, None)  # as dashboard.py asks for a user of every team
+    return None if options.is_empty else (settings, version, options)
+
+
 def warm_first_page(langs: tuple[str, ...] = i18n.LANGS) -> int:
     """Compute the first page's loaders for a first visit in each of ``langs`` → how many
     loader calls were made (0 when caching is off or the database holds no payments)."""
     import app_state
 
-    if os.environ.get("DASHBOARD_NO_CACHE") == "1":
+    visit = _first_visit()
+    if visit is None:
         return 0
-    settings = app_state.get_settings()
-    version = app_state.data_version()
-    options = app_state.load_options(version, None)  # as dashboard.py asks for a user of every team
-    if options.is_empty:
-        return 0
+    settings, version, options = visit
     calls = 0
     for lang in langs:
         filters = app_state.default_filters(options, lang, settings)
@@ -45,14 +55,11 @@ def warm_meeting(langs: tuple[str, ...] = i18n.LANGS) -> int:
     import app_state
     from app_state import meeting
 
-    if os.environ.get("DASHBOARD_NO_CACHE") == "1":
+    visit = _first_visit()
+    week = visit and meeting.default_week(visit[2])
+    if not week:
         return 0
-    settings = app_state.get_settings()
-    version = app_state.data_version()
-    options = app_state.load_options(version, None)
-    week = meeting.default_week(options)
-    if options.is_empty or week is None:
-        return 0
+    settings, version, options = visit
     for lang in langs:
         meeting.build_snapshot(app_state.default_filters(options, lang, settings), version, settings, week)
     return len(langs)
