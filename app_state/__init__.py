@@ -417,7 +417,8 @@ def page_context() -> PageContext:
 # ---------------------------------------------------------------- tables for display
 
 def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: str,
-               *, height: int | str = "auto", name: str = "table", shown_rows: int | None = None) -> None:
+               *, height: int | str = "auto", name: str = "table", shown_rows: int | None = None,
+               static: bool = False) -> None:
     """st.dataframe of ``columns`` {column: kind}: headers from ``col.<column>``, values formatted.
 
     kind is a registry metric name or one of ``text``, ``date``, ``money``, ``number``,
@@ -426,8 +427,14 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: s
     formula-safe CSV/XLSX downloads ``<name>.csv``/``<name>.xlsx`` of the same columns (numbers
     and dates as values, translated codes as shown). ``shown_rows``: the table draws only the
     first rows (a long list stays light in the browser); the downloads keep every row.
+    ``static``: a plain table in the page's own type size and no downloads, for a slide on a
+    shared screen (the interactive grid's small type does not carry across a room).
     """
     from app_state import downloads
+
+    if static:
+        _static_table(df if shown_rows is None else df.head(shown_rows), columns, lang, currency)
+        return
 
     view = pd.DataFrame(index=df.index)
     export = pd.DataFrame(index=df.index)
@@ -450,6 +457,18 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: s
     styled = (view if shown_rows is None else view.head(shown_rows)).style.format(number_formats)
     st.dataframe(styled, hide_index=True, width="stretch", height=height, column_config=widths)
     downloads.download_buttons(export.reset_index(drop=True), name, lang)
+
+
+def _static_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: str) -> None:
+    """st.table of the formatted cells. st.table renders markdown in cells, so every cell goes
+    through safe_text.plain (a name from a file shows as written)."""
+    from app_state.safe_text import plain
+
+    view = pd.DataFrame(index=df.index)
+    for column, kind in columns.items():
+        fmt = _missing_aware(_formatter(kind, lang, currency))
+        view[i18n.t(f"col.{column}", lang)] = [plain(fmt(v)) for v in df[column]]
+    st.table(view.reset_index(drop=True), hide_index=True)
 
 
 def _is_number(values: pd.Series) -> bool:

@@ -115,6 +115,8 @@ def load_week_kpis(filters: Filters, version: DataVersion, settings: Settings, w
     return {"rows": rows, "nps_ci": (this["nps_ci_low"], this["nps_ci_high"], this["nps_responses"])}
 
 
+RISK_ROWS_SHOWN = 15  # the at-risk clients on the page at the desk (the Clients page lists them all)
+RISK_ROWS_ON_SLIDE = 8  # on a slide, in the page's own type size, without scrolling
 SPANS = (1, 4)  # compare the week with the week before, or the last 4 weeks with the 4 before
 
 
@@ -341,6 +343,9 @@ DARK_CSS = """
 [data-testid="stMain"] h1, [data-testid="stMain"] h2, [data-testid="stMain"] p, [data-testid="stMain"] li,
 [data-testid="stMetricValue"], [data-testid="stMetricLabel"] p, [data-testid="stCaptionContainer"] {color: #F2F2F2;}
 [data-testid="stMetric"] {background: #1B2229;}
+[data-testid="stTable"] th, [data-testid="stTable"] td {color: #F2F2F2; border-color: #3A444E;}
+[data-testid="stTable"] th {background: #1B2229;}
+[data-testid="stBaseButton-secondary"] {background: #1B2229; border-color: #5A6672; color: #F2F2F2;}
 </style>
 """
 

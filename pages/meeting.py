@@ -35,7 +35,7 @@ def agenda() -> None:
             st.markdown(f"**{t('meeting.decisions.check', lang)}**")
             app_state.show_table(check, {"subject": "text", "owner": "text", "body": "text",
                                          "status": "code:meeting.status", "since": "text"},
-                                 lang, currency, name="agenda-decisions")
+                                 lang, currency, name="agenda-decisions", static=presenting)
     st.caption(t("meeting.agenda.snapshot", lang, when=f"{fmt_date(snapshot.taken_at, lang)} "
                                                        f"{snapshot.taken_at:%H:%M}",
                  checks=fmt_count(len(snapshot.decisions_to_check), lang)))
@@ -83,10 +83,13 @@ def risk() -> None:
         st.success(t("meeting.risk.none", lang))
         return
     st.caption(tn("meeting.risk.count", len(snapshot.risk), lang))
-    app_state.show_table(snapshot.risk.head(15), {"client_name": "text", "manager": "text",
+    shown = meeting.RISK_ROWS_ON_SLIDE if presenting else meeting.RISK_ROWS_SHOWN
+    app_state.show_table(snapshot.risk.head(shown), {"client_name": "text", "manager": "text",
                                                   "revenue_at_risk_amount": "money", "reasons": "text",
                                                   "risk_score": "decimal"},
-                         lang, currency, height="content", name="at-risk")
+                         lang, currency, height="content", name="at-risk", static=presenting)
+    if len(snapshot.risk) > shown:
+        st.caption(t("meeting.risk.shown", lang, shown=shown))
     st.caption(app_state.risk_score_text(ctx.settings, lang))
 
 
@@ -100,7 +103,8 @@ def manager_slide(name: str) -> None:
         st.caption(t("meeting.manager.no_risk", lang))
     else:
         app_state.show_table(summary["risk"], {"client_name": "text", "revenue_at_risk_amount": "money",
-                                               "reasons": "text"}, lang, currency, name=f"at-risk-{name}")
+                                               "reasons": "text"}, lang, currency, name=f"at-risk-{name}",
+                             static=presenting)
 
 
 def decisions() -> None:
@@ -111,7 +115,8 @@ def decisions() -> None:
     else:
         app_state.show_table(check, {"decision_id": "number", "week": "text", "subject": "text", "owner": "text",
                                      "body": "text", "due_on": "date", "status": "code:meeting.status",
-                                     "since": "text"}, lang, currency, name="decisions-to-check")
+                                     "since": "text"}, lang, currency, name="decisions-to-check",
+                             static=presenting)
         if can_decide:
             meeting.close_buttons(check, ctx.user.name, lang)
     st.subheader(t("meeting.decisions.this_week", lang))
@@ -121,7 +126,7 @@ def decisions() -> None:
         app_state.show_table(snapshot.decisions_of_week, {"decision_id": "number", "subject": "text",
                                                           "owner": "text", "body": "text", "due_on": "date",
                                                           "status": "code:meeting.status"},
-                             lang, currency, name="decisions")
+                             lang, currency, name="decisions", static=presenting)
     if can_decide:
         meeting.decision_form(snapshot, ctx.user.name, lang)
 

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import i18n
+from app_state.safe_text import plain
 from tests.conftest import ENTRY
 from warehouse.connection import connect
 from warehouse.decisions import week_of, week_start
@@ -139,21 +140,21 @@ def test_a_decision_recorded_in_one_meeting_is_checked_in_the_next(meeting, db):
     at.text_input(key="decision_owner").input("Анна").run()
     at.text_area(key="decision_body").input("Call every detractor within a day").run()
     at.button(key="decision_record").click().run()
-    recorded = next(df.value for df in at.dataframe if i18n.t("col.body", "en") in df.value.columns)
+    recorded = next(df.value for df in at.table if i18n.t("col.body", "en") in df.value.columns)  # a slide: st.table
     assert recorded[i18n.t("col.body", "en")].tolist() == ["Call every detractor within a day"]
 
     (baseline,), = sql(db, "SELECT baseline_value FROM decisions")
     assert baseline == pytest.approx(week_revenue(db, earlier))  # the metric's value when decided
     nxt = meeting(present="1", slide="99", week=this_week)
-    check = next(df.value for df in nxt.dataframe if i18n.t("col.since", "en") in df.value.columns)
+    check = next(df.value for df in nxt.table if i18n.t("col.since", "en") in df.value.columns)
     assert check[i18n.t("col.owner", "en")].tolist() == ["Анна"]
     now = week_revenue(db, this_week)
-    assert check[i18n.t("col.since", "en")].tolist() == [i18n.t(
+    assert check[i18n.t("col.since", "en")].tolist() == [plain(i18n.t(
         "meeting.since", "en", metric=i18n.t("metric.revenue_amount.label", "en"),
         then=i18n.fmt_money(baseline, "en", "RUB"), now=i18n.fmt_money(now, "en", "RUB"),
-        change=i18n.fmt_metric_change("revenue_amount", now - baseline, "en", "RUB"))]
+        change=i18n.fmt_metric_change("revenue_amount", now - baseline, "en", "RUB")))]
     agenda = meeting(present="1", slide="1", week=this_week)  # the next meeting opens with it
-    opening = next(df.value for df in agenda.dataframe if i18n.t("col.since", "en") in df.value.columns)
+    opening = next(df.value for df in agenda.table if i18n.t("col.since", "en") in df.value.columns)
     assert opening[i18n.t("col.body", "en")].tolist() == ["Call every detractor within a day"]
     nxt.button(key="decision_done_1").click().run()
     assert sql(db, "SELECT status, closed_by FROM decisions") == [("done", "local")]
@@ -167,14 +168,40 @@ def test_risk_weights_are_settings_and_the_score_follows_them(meeting, db, monke
     settings = dataclasses.replace(app_state.get_settings(), risk_weights=(("no_contact", 2.5), ("open_complaint", 0.0)))
     monkeypatch.setattr(app_state, "get_settings", lambda: settings)
     at = meeting(present="1", slide="4")
-    table = next(df.value for df in at.dataframe if i18n.t("col.risk_score", "en") in df.value.columns)
+    table = next(df.value for df in at.table if i18n.t("col.risk_score", "en") in df.value.columns)
     risk = app_state.load_at_risk(app_state.meeting.week_filters(
         app_state.Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 2)), last_complete_week(db)),
         app_state.data_version(), settings)
-    expected = (2.5 * risk["is_no_contact"] + risk["is_revenue_drop"] + risk["is_detractor"]).head(15).tolist()
-    assert table[i18n.t("col.risk_score", "en")].tolist() == pytest.approx(expected)
+    shown = app_state.meeting.RISK_ROWS_ON_SLIDE  # a slide shows the first 8
+    expected = (2.5 * risk["is_no_contact"] + risk["is_revenue_drop"] + risk["is_detractor"]).head(shown).tolist()
+    # a slide shows a plain table in the page's type size: cells formatted, markdown-escaped (plain)
+    assert table[i18n.t("col.risk_score", "en")].tolist() == [plain(i18n.fmt_number(x, "en", 1)) for x in expected]
+    assert table[i18n.t("col.client_name", "en")].tolist() == [plain(n) for n in risk["client_name"].head(shown)]
+    assert len(risk) > shown and i18n.t("meeting.risk.shown", "en", shown=shown) in [c.value for c in at.caption]
+    assert not at.dataframe  # no interactive grid on a slide, and no download buttons
+    assert not [b for b in at.get("download_button")]
     assert app_state.risk_score_text(settings, "en") in [c.value for c in at.caption]
     assert "× 2.5" in app_state.risk_score_text(settings, "en")
+
+
+def test_a_slide_table_shows_names_as_written_and_numbers_formatted():
+    """st.table renders markdown in its cells: a static table escapes every cell."""
+
+    def script():
+        import pandas as pd
+
+        import app_state
+
+        frame = pd.DataFrame({"client_name": ["**Bold** <b>x</b>", "Smith & Co"], "revenue_at_risk_amount": [1234.5, None]})
+        app_state.show_table(frame, {"client_name": "text", "revenue_at_risk_amount": "money"}, "ru", "RUB",
+                             static=True)
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception
+    table = at.table[0].value
+    assert list(table.columns) == [i18n.t("col.client_name", "ru"), i18n.t("col.revenue_at_risk_amount", "ru")]
+    assert table.iloc[:, 0].tolist() == [r"\*\*Bold\*\* \<b\>x\</b\>", r"Smith \& Co"]
+    assert table.iloc[:, 1].tolist() == [i18n.fmt_money(1234.5, "ru", "RUB"), i18n.MISSING]
 
 
 def test_agenda_folds_the_managers_slides_into_one_line():
