@@ -899,20 +899,18 @@ _REASON_COLUMNS = ("is_no_contact", "days_since_contact", "is_revenue_drop", "re
 
 def _reasons_text(at_risk: pd.DataFrame, lang: str) -> list[str]:
     """metrics.risk.risk_reasons of every row, in words. Rows are read as plain Python values
-    (column lists, not per-row dicts of numpy scalars) and each distinct phrase is translated
-    once: at 10M interactions the list holds ~190k clients."""
+    (column lists, not per-row dicts of numpy scalars), and each distinct combination of the
+    reason columns is worded once: at 10M interactions ~190k clients at risk share ~17k."""
     from metrics import risk
 
     @functools.lru_cache(maxsize=None)
-    def phrase(key: str, params: tuple) -> str:
-        return i18n.t(key, lang, **dict(params))
+    def words(values: tuple) -> str:
+        return "; ".join(i18n.t(key, lang, **params)
+                         for key, params in risk.risk_reasons(dict(zip(_REASON_COLUMNS, values))))
 
     cells = at_risk[list(_REASON_COLUMNS)].astype(object)
-    cells = cells.where(cells.notna(), None)
-    rows = zip(*(cells[column].tolist() for column in _REASON_COLUMNS))
-    return ["; ".join(phrase(key, tuple(params.items()))
-                      for key, params in risk.risk_reasons(dict(zip(_REASON_COLUMNS, values))))
-            for values in rows]
+    cells = cells.where(cells.notna(), None)  # None, not NaN: equal values make one cache key
+    return [words(values) for values in zip(*(cells[column].tolist() for column in _REASON_COLUMNS))]
 
 
 CLIENT_CHOICES = 500  # clients offered by the picker at once (10M interactions: 500k clients)

@@ -154,7 +154,12 @@ def test_reasons_text_of_the_at_risk_list_equals_risk_reasons_row_by_row(lang):
         "open_complaints_count": [2, 0, 0, 0],
         "oldest_open_complaint_days": [31.0, np.nan, np.nan, np.nan],
     })
+    # repeated rows are worded once: a copy of row 0, and row 0 with one more open complaint
+    again = frame.iloc[[0, 0, 1]].reset_index(drop=True)
+    again.loc[1, "open_complaints_count"] = 3
+    frame = pd.concat([frame, again], ignore_index=True)
     expected = ["; ".join(i18n.t(key, lang, **params) for key, params in risk_reasons(row))
                 for row in frame.to_dict("records")]
     assert app_state._reasons_text(frame, lang) == expected
+    assert expected[4] == expected[0] != expected[5]
     assert expected[3] == "" and expected[1].count("; ") == 2  # no reason / three reasons
