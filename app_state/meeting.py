@@ -116,7 +116,7 @@ def load_week_kpis(filters: Filters, version: DataVersion, settings: Settings, w
 
 
 RISK_ROWS_SHOWN = 15  # the at-risk clients on the page at the desk (the Clients page lists them all)
-RISK_ROWS_ON_SLIDE = 8  # on a slide, in the page's own type size, without scrolling
+RISK_ROWS_ON_SLIDE = 10  # on a slide, in the page's own type size, without scrolling
 SPANS = (1, 4)  # compare the week with the week before, or the last 4 weeks with the 4 before
 
 
@@ -335,6 +335,7 @@ PROJECTOR_CSS = """
   {font-size: 3rem !important; line-height: 1.15 !important;}
 [data-testid="stMain"] [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p {font-size: 1.45rem !important;}
 [data-testid="stMain"] [data-testid="stMetricDelta"] * {font-size: 1.4rem !important;}
+[data-testid="stTable"] td > div {max-width: none !important;}
 </style>
 """
 DARK_CSS = """

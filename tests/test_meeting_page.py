@@ -172,7 +172,7 @@ def test_risk_weights_are_settings_and_the_score_follows_them(meeting, db, monke
     risk = app_state.load_at_risk(app_state.meeting.week_filters(
         app_state.Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 2)), last_complete_week(db)),
         app_state.data_version(), settings)
-    shown = app_state.meeting.RISK_ROWS_ON_SLIDE  # a slide shows the first 8
+    shown = app_state.meeting.RISK_ROWS_ON_SLIDE  # a slide shows the first 10
     expected = (2.5 * risk["is_no_contact"] + risk["is_revenue_drop"] + risk["is_detractor"]).head(shown).tolist()
     # a slide shows a plain table in the page's type size: cells formatted, markdown-escaped (plain)
     assert table[i18n.t("col.risk_score", "en")].tolist() == [plain(i18n.fmt_number(x, "en", 1)) for x in expected]
