@@ -193,7 +193,9 @@ def _ibis_tables(cur, version: DataVersion) -> tuple:
     The tables are named tables of those schemas (read once per data version, not described
     again by every loader), so the SQL reads the stored tables directly.
     """
-    backend = ibis.duckdb.from_connection(cur)
+    from warehouse import sqltemplates
+
+    backend = sqltemplates.Backend.from_connection(cur)
     tables = {name: ibis.table(schema, name=name) for name, schema in _nullable_schemas(version, cur).items()}
     tables["nps"] = tables.pop("nps_responses")
     # which clients the book's busiest-manager fallback must look at (warehouse/derived.py;
@@ -716,7 +718,7 @@ def load_top_clients(filters: Filters, version: DataVersion, measure: str, setti
     column = f"{measure}_amount"
     with scoped_tables(filters, version) as (backend, tables):
         values = _client_ltv(tables, filters, settings)
-        return backend.execute(values.order_by(ibis.desc(column)).limit(limit))
+        return backend.execute(values.order_by([ibis.desc(column), "client_id"]).limit(limit))
 
 
 @cached(show_spinner=False, max_entries=256)
@@ -739,7 +741,7 @@ def load_nps(filters: Filters, version: DataVersion) -> dict[str, pd.DataFrame]:
         comments = backend.execute(
             detractors.left_join(names, "client_id")
             .select("answered_at", "client_name", "manager", "score", "comment")
-            .order_by(ibis.desc("answered_at")).limit(200))
+            .order_by([ibis.desc("answered_at"), "client_name", "score"]).limit(200))
     return {"summary": summary, "trend": trend, "by_manager": by_manager, "comments": comments}
 
 
@@ -772,7 +774,7 @@ def load_scorecard(filters: Filters, version: DataVersion) -> dict:
             tables["payments"], tables["clients"], tables["managers"], tables["interactions"],
             tables["nps"], start=filters.start, end=filters.end, grain=filters.grain,
             unlisted_contacts=tables["unlisted_contacts"])
-        everyone = backend.execute(expr.order_by(ibis.desc("revenue_amount")))
+        everyone = backend.execute(expr.order_by([ibis.desc("revenue_amount"), "manager"]))
     return {
         "rows": _in_manager_scope(everyone, filters, everyone),
         "nps_median": _clean(everyone["nps"].median()),
@@ -817,7 +819,7 @@ def load_manager_clients(filters: Filters, version: DataVersion, manager: str) -
         names = tables["clients"].select("client_id", "client_name", "segment")
         expr = (owned.left_join(names, "client_id").drop("client_id_right")
                 .left_join(revenue, "client_id").drop("client_id_right")
-                .order_by(ibis.desc("revenue_amount")))
+                .order_by([ibis.desc("revenue_amount"), "client_id"]))
         return backend.execute(expr)
 
 
@@ -835,7 +837,7 @@ def load_service(filters: Filters, version: DataVersion, settings: Settings) -> 
                 inter.filter(inter.channel.notnull()), by=("channel",), **kw).order_by("channel")),
             "by_manager": backend.execute(service.service_speed(
                 inter.filter(inter.manager.notnull()), by=("manager",), **kw)
-                .order_by(ibis.desc("missed_call_rate"))),
+                .order_by([ibis.desc("missed_call_rate"), "manager"])),
             "weekday_hour": backend.execute(service.contacts_by_weekday_hour(
                 inter, start=filters.start, end=filters.end)),
         }
@@ -888,7 +890,7 @@ def load_at_risk(filters: Filters, version: DataVersion, settings: Settings) -> 
                                     tables["nps"], as_of=filters.end, grain=filters.grain,
                                     settings=risk_settings(settings),
                                     unlisted_contacts=tables["unlisted_contacts"])
-        at_risk = backend.execute(expr.order_by(ibis.desc("revenue_at_risk_amount")))
+        at_risk = backend.execute(expr.order_by([ibis.desc("revenue_at_risk_amount"), "client_id"]))
     at_risk["reasons"] = _reasons_text(at_risk, filters.lang)
     return at_risk
 
@@ -952,7 +954,7 @@ def load_client_detail(filters: Filters, version: DataVersion, client_id: str) -
         def rows(table, column, *cols):
             t = _in_window(table, column, filters)
             t = t.filter(t.client_id == client_id).select(column, *cols)
-            return backend.execute(t.order_by(ibis.desc(column)).limit(500))
+            return backend.execute(t.order_by([ibis.desc(column), *cols]).limit(500))
 
         return {
             "payments": rows(tables["payments"], "paid_at", "amount", "cost_amount", "product",

@@ -1,15 +1,17 @@
 """Page compute timing: every page's loaders (the functions the page calls, with the filters a
-fresh visit has), uncached (every Streamlit cache cleared before each run) and cached (the same
-call again), on a bench database of N interactions.
+fresh visit has), cold, uncached and cached, on a bench database of N interactions.
 
     python -m bench.pages --interactions 1000000 --repeat 5
 
-Prints JSON: per page the median seconds of ``repeat`` runs after one warm-up, uncached and
-cached, and the process's peak RSS while serving them; then the Overview's metric families
-computed by two baselines in the same process on the same data (bench/baselines.py:
-hand-written DuckDB SQL, and pandas — loading the frames, then computing), their medians, the
-ratios to the app's uncached Overview, and whether all three give the same numbers. The database is bench/out/<N>/bench.duckdb (built by
-``python -m bench report`` / ``all`` through the app's import path when missing).
+Prints JSON: per page the median seconds of ``repeat`` runs after one warm-up: ``cold`` (every
+Streamlit cache and every SQL template cleared: a server's first visit), ``uncached`` (results
+cleared, SQL templates kept: the first visit after an import, or of another window) and
+``cached`` (the same call again), and the process's peak RSS while serving them; then the
+Overview's metric families computed by two baselines in the same process on the same data
+(bench/baselines.py: hand-written DuckDB SQL, and pandas — loading the frames, then computing),
+their medians, the ratios to the app's uncached and cold Overview, and whether all three give
+the same numbers. The database is bench/out/<N>/bench.duckdb (built by ``python -m bench
+report`` / ``all`` through the app's import path when missing).
 """
 
 from __future__ import annotations
@@ -59,29 +61,39 @@ def _context(db: Path):
     return filters, version, {"settings": settings, "manager": manager, "client": client, "week": week}
 
 
-def run_page(page: str, filters, version, values: dict) -> None:
+def run_page(page: str, filters, version, values: dict) -> list:
+    """What the page's loaders return, in the order of PAGES[page]."""
     import app_state
 
     import app_state.meeting  # noqa: F401 (the meeting's loaders: app_state.meeting.load_*)
 
+    results = []
     for loader, extra in PAGES[page]:
         args = [values.get(a, a) for a in extra]
         target = app_state
         for part in loader.split("."):
             target = getattr(target, part)
-        target(filters, version, *args)
+        results.append(target(filters, version, *args))
+    return results
 
 
 def measure(db: Path, repeat: int) -> dict:
     import streamlit as st
 
+    from warehouse import sqltemplates
+
     filters, version, values = _context(db)
     out = {}
     for page in PAGES:
         st.cache_data.clear()
-        run_page(page, filters, version, values)  # warm-up (DuckDB, Ibis compile caches)
-        uncached, cached = [], []
+        run_page(page, filters, version, values)  # warm-up (DuckDB's buffers)
+        cold, uncached, cached = [], [], []
         for _ in range(repeat):
+            st.cache_data.clear()
+            sqltemplates.clear()
+            t0 = time.perf_counter()
+            run_page(page, filters, version, values)
+            cold.append(time.perf_counter() - t0)
             st.cache_data.clear()
             t0 = time.perf_counter()
             run_page(page, filters, version, values)
@@ -90,6 +102,7 @@ def measure(db: Path, repeat: int) -> dict:
             run_page(page, filters, version, values)
             cached.append(time.perf_counter() - t0)
         out[page] = {"uncached_s": round(statistics.median(uncached), 3),
+                     "cold_s": round(statistics.median(cold), 3),
                      "cached_s": round(statistics.median(cached), 4)}
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return out
@@ -105,7 +118,7 @@ def _median_of(repeat: int, fn, *args) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def measure_baselines(db: Path, repeat: int, overview_s: float) -> dict:
+def measure_baselines(db: Path, repeat: int, overview_s: float, overview_cold_s: float) -> dict:
     """The Overview's figures by the app (uncached), hand-written SQL and pandas; medians and ratios."""
     import streamlit as st
 
@@ -123,11 +136,13 @@ def measure_baselines(db: Path, repeat: int, overview_s: float) -> dict:
     pandas_s, by_pandas = _median_of(repeat, baselines.overview_pandas, frames, filters.start, filters.end)
     differ = baselines.differences(ours, sql) + baselines.differences(ours, by_pandas)
     return {
-        "overview_uncached_s": overview_s,
+        "overview_uncached_s": overview_s, "overview_cold_s": overview_cold_s,
         "sql_s": round(sql_s, 3), "sql_over_ours": round(sql_s / overview_s, 2),
+        "sql_over_ours_cold": round(sql_s / overview_cold_s, 2),
         "pandas_load_s": round(load_s, 3), "pandas_compute_s": round(pandas_s, 3),
         "pandas_compute_over_ours": round(pandas_s / overview_s, 2),
         "pandas_end_to_end_over_ours": round((load_s + pandas_s) / overview_s, 2),
+        "pandas_end_to_end_over_ours_cold": round((load_s + pandas_s) / overview_cold_s, 2),
         "all_agree": not differ, "differences": differ[:10],
     }
 
@@ -146,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     pages = measure(db, args.repeat)
     result = {"interactions": args.interactions, "repeat": args.repeat, "pages": pages}
     if not args.no_baselines:
-        result["overview_baselines"] = measure_baselines(db, args.repeat, pages["overview"]["uncached_s"])
+        result["overview_baselines"] = measure_baselines(db, args.repeat, pages["overview"]["uncached_s"],
+                                                          pages["overview"]["cold_s"])
     print(json.dumps(result, indent=2))
     return 0
 

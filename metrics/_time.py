@@ -165,6 +165,13 @@ def last_period_number(end_exclusive: dt.date, grain: str) -> int:
     return period_number(end_exclusive - dt.timedelta(days=1), grain)
 
 
+def numbered(count: int, name: str = "j") -> ir.Table:
+    """One row per number 0 … count − 1, in column ``name``. Not a memtable: a memtable is named
+    anew on every call, so a query holding one would be compiled again every time
+    (warehouse/sqltemplates.py keeps compiled queries by their shape)."""
+    return ibis.range(ibis.literal(0, "int64"), ibis.literal(count, "int64")).unnest().name(name).as_table()
+
+
 def offsets_until(first_number: ir.IntegerValue, last_number: int) -> ir.IntegerColumn:
     """One row per k = 0 … ``last_number`` − ``first_number`` (use in ``mutate``; unnests).
 

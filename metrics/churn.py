@@ -15,7 +15,7 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
-from metrics._time import check_grain, period_start, periods_between, shift_period, ts_literal
+from metrics._time import check_grain, numbered, period_start, periods_between, shift_period, ts_literal
 
 
 def last_payment_per_span(payments: ir.Table, bounds: list[dt.date]) -> ir.Table:
@@ -99,7 +99,7 @@ def churn_by_period(
         raise ValueError("churn_by_period needs start < end")
     bounds = [*starts, shift_period(starts[-1], grain, 1)]
     last = len(bounds) - 1
-    index = ibis.memtable({"j": list(range(len(bounds)))})
+    index = numbered(len(bounds))
     index = index.mutate(
         bound_at=ibis.cases(*((index.j == j, ts_literal(b)) for j, b in enumerate(bounds))),
         next_at=ibis.cases(*((index.j == j, ts_literal(b)) for j, b in enumerate(bounds[1:])),
@@ -164,7 +164,7 @@ def churn_by_period(
         base_clients_count=per_period.base_clients_count.sum(),
         churned_count=per_period.churned_count.sum(),
     )
-    periods = ibis.memtable({"j": list(range(len(starts)))})
+    periods = numbered(len(starts))
     periods = periods.mutate(
         period=ibis.cases(*((periods.j == j, ibis.literal(s)) for j, s in enumerate(starts)))
     )

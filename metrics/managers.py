@@ -287,14 +287,17 @@ def manager_balance_type(scores: ir.Table) -> ir.Table:
     "obsequious" (NPS ≥, margin/h <), "squeezer" (NPS <, margin/h ≥), "indifferent" (both <);
     null where either value is unknown.
     """
-    is_known = scores.nps.notnull() & scores.margin_per_hour.notnull()
-    known = scores.filter(is_known)
+    # compared at 6 decimals: DuckDB may sum a manager's margin in two orders (once for the
+    # median, once for the row), and the median manager must not flip type on the last bit
+    compared = scores.mutate(nps_cmp=scores.nps.round(6), margin_cmp=scores.margin_per_hour.round(6))
+    is_known = compared.nps_cmp.notnull() & compared.margin_cmp.notnull()
+    known = compared.filter(is_known)
     medians = known.aggregate(
-        nps_median=known.nps.median(), margin_per_hour_median=known.margin_per_hour.median()
+        nps_median=known.nps_cmp.median(), margin_per_hour_median=known.margin_cmp.median()
     )
-    t = scores.cross_join(medians)
-    pleases = t.nps >= t.nps_median
-    earns = t.margin_per_hour >= t.margin_per_hour_median
+    t = compared.cross_join(medians)
+    pleases = t.nps_cmp >= t.nps_median
+    earns = t.margin_cmp >= t.margin_per_hour_median
     kind = ibis.cases(
         (pleases & earns, MANAGER_TYPES[0]),
         (pleases & ~earns, MANAGER_TYPES[1]),
@@ -304,7 +307,7 @@ def manager_balance_type(scores: ir.Table) -> ir.Table:
     typed = t.mutate(
         manager_type=ibis.ifelse(t.nps.notnull() & t.margin_per_hour.notnull(), kind, ibis.null("string"))
     )
-    return typed.drop("nps_median", "margin_per_hour_median")
+    return typed.drop("nps_cmp", "margin_cmp", "nps_median", "margin_per_hour_median")
 
 
 def scorecard_by_manager(

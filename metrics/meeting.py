@@ -15,7 +15,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from metrics._time import Window, client_revenue_in_windows, in_window, ts_literal
+from metrics._time import Window, client_revenue_in_windows, in_window, numbered, ts_literal
 from metrics.churn import last_payment_per_span, recorded_churn
 from metrics.managers import left_attach
 from metrics.nps import DETRACTOR_MAX_SCORE, PROMOTER_MIN_SCORE
@@ -93,7 +93,7 @@ def revenue_bridge_by_client(
 def _bridge_totals(per_client: ir.Table, keys: list[str]) -> ir.Table:
     """Per-client bridge → one row per (keys, component) for every key value present and every
     component (zero where no client), with the Σ of ``_BRIDGE_SUMS``."""
-    components = ibis.memtable({"component": list(BRIDGE_COMPONENTS)})
+    components = ibis.array(list(BRIDGE_COMPONENTS)).unnest().name("component").as_table()
     grid = per_client.select(*keys).distinct().cross_join(components) if keys else components
     zeros = grid.select(
         *keys,
@@ -265,9 +265,9 @@ def client_flow_by_window(payments: ir.Table, clients: ir.Table, *, windows, chu
     L for every end comes from the last payment of each (client, bucket between two ends).
     """
     ends = sorted({end for _, end in windows})
-    index = ibis.memtable({"w": list(range(len(windows))),
-                           "j": [ends.index(end) for _, end in windows]})
+    index = numbered(len(windows), "w")
     index = index.mutate(
+        j=ibis.cases(*((index.w == w, ends.index(end)) for w, (_, end) in enumerate(windows))),
         lo=ibis.cases(*((index.w == w, ts_literal(s)) for w, (s, _) in enumerate(windows))),
         hi=ibis.cases(*((index.w == w, ts_literal(e)) for w, (_, e) in enumerate(windows))),
     )
@@ -283,7 +283,7 @@ def client_flow_by_window(payments: ir.Table, clients: ir.Table, *, windows, chu
 
     inferred = positive.filter(positive.paid_at < ts_literal(ends[-1])).anti_join(recorded, "client_id")
     lasts = last_payment_per_span(inferred, ends)
-    as_of = ibis.memtable({"j": list(range(len(ends)))})
+    as_of = numbered(len(ends))
     last_before = lasts.join(as_of, lasts.k <= as_of.j)
     last_before = last_before.group_by(["client_id", "j"]).aggregate(last_paid_at=last_before.last_paid_at.max())
     churn_at = last_before.last_paid_at + ibis.interval(days=churn_after_days)

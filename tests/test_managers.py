@@ -229,6 +229,27 @@ def test_manager_balance_type_four_quadrants(backend):
     }
 
 
+def test_a_margin_equal_to_the_median_but_for_the_last_bits_counts_as_reaching_it(backend):
+    """DuckDB may add a manager's margin in another order for the median than for the row (the
+    same manager then flipped type between two runs): values are compared at 6 decimals."""
+    scores = backend.table(
+        _nullable(pd.DataFrame(
+            {
+                "manager": ["Ira", "Kim", "Lev", "Max"],
+                "nps": [50.0, 40.0, 20.0, 10.0],
+                "margin_per_hour": [150.0, 100.0 - 1e-11, 100.0, 50.0],
+            }
+        ))
+    )
+    out = backend.execute(manager_balance_type(scores))
+    # margin/h median (100 + 100)/2 = 100 at 6 decimals (99.999999999995 unrounded, which Kim's
+    # 99.99999999999 would miss); NPS median (40 + 20)/2 = 30
+    assert dict(zip(out.manager, out.manager_type)) == {
+        "Ira": "ideal", "Kim": "ideal", "Lev": "squeezer", "Max": "indifferent",
+    }
+    assert list(out.columns) == ["manager", "nps", "margin_per_hour", "manager_type"]
+
+
 # ------------------------------------------------------------------ scorecard
 
 def test_scorecard_by_manager_february(backend):
