@@ -277,7 +277,6 @@ def client_flow_by_window(payments: ir.Table, clients: ir.Table, *, windows, chu
     new = new.group_by("w").aggregate(new_clients_count=new.count())
 
     recorded = recorded_churn(clients)
-    recorded = recorded.filter(recorded.churned_at.notnull())
     lost_recorded = recorded.join(index, [recorded.churned_at >= index.lo, recorded.churned_at < index.hi])
     lost_recorded = lost_recorded.group_by("w").aggregate(recorded_count=lost_recorded.count())
 

@@ -136,3 +136,19 @@ def test_churn_of_last_period_is_the_last_row_of_churn_by_period(duck):
     # March (a partial month of the window, taken whole): base a, e → e churns (03-21): 1/2
     assert [pd.Timestamp(p).date() for p in last.period] == [dt.date(2024, 3, 1)]
     assert (int(last.base_clients_count[0]), int(last.churned_count[0])) == (2, 1)
+
+
+def test_recorded_churn_keeps_only_clients_with_a_date_and_their_earliest(backend):
+    from metrics.churn import recorded_churn
+
+    clients = backend.table(_clients([
+        ("a", "2024-05-10"),
+        ("a", "2024-03-01"),  # the same client listed twice: the earlier date wins
+        ("b", None),          # no recorded churn: absent
+        ("c", None),
+        ("c", "2024-07-01"),  # one of two rows has a date
+        ("d", None),
+    ]))
+    result = backend.execute(recorded_churn(clients)).sort_values("client_id").reset_index(drop=True)
+    assert list(result.client_id) == ["a", "c"]
+    assert [pd.Timestamp(t).strftime("%Y-%m-%d") for t in result.churned_at] == ["2024-03-01", "2024-07-01"]
