@@ -107,7 +107,8 @@ def client_manager(
 
 
 def hours_by_manager(
-    interactions: ir.Table, managers: ir.Table, *, start: dt.date, end: dt.date
+    interactions: ir.Table, managers: ir.Table, *, start: dt.date, end: dt.date,
+    interactions_daily: ir.Table | None = None,
 ) -> ir.Table:
     """interactions + managers → one row per manager: manager, hours, is_hours_estimated.
 
@@ -116,14 +117,24 @@ def hours_by_manager(
     employed (days of [start, end) from hired_at through left_at, its last day, ÷ 7; a missing
     date does not shorten the window) and is_hours_estimated = true. Without weekly_hours, or
     not employed on any day of the window, hours is null (not estimated).
+    ``interactions_daily`` (warehouse/derived.py: duration sums and counts by day and manager),
+    when given, gives the same sums without reading the window's raw rows.
     """
     window = Window(start, end)
-    t = interactions.filter(
-        in_window(interactions.occurred_at, window) & interactions.manager.notnull()
-    )
-    logged = t.group_by("manager").aggregate(
-        logged_minutes=t.duration_min.sum(), logged_count=t.duration_min.count()
-    )
+    if interactions_daily is None:
+        t = interactions.filter(
+            in_window(interactions.occurred_at, window) & interactions.manager.notnull()
+        )
+        logged = t.group_by("manager").aggregate(
+            logged_minutes=t.duration_min.sum(), logged_count=t.duration_min.count()
+        )
+    else:
+        days = interactions_daily.filter(
+            in_day_window(interactions_daily.day, window) & interactions_daily.manager.notnull()
+        )
+        logged = days.group_by("manager").aggregate(
+            logged_minutes=days.duration_sum.sum(), logged_count=days.duration_count.sum()
+        )
     contracted = managers.group_by("manager").aggregate(
         weekly_hours=managers.weekly_hours.max(), **_employment(managers))
     roster = distinct_keys("manager", managers, logged)
@@ -321,6 +332,7 @@ def scorecard_by_manager(
     end: dt.date,
     grain: str,
     unlisted_contacts: ir.Table | None = None,
+    interactions_daily: ir.Table | None = None,
 ) -> ir.Table:
     """All tables → one row per manager (the managers table plus any book manager).
 
@@ -339,14 +351,16 @@ def scorecard_by_manager(
     - manager_type: "ideal" (NPS ≥ median and margin/h ≥ median of the managers),
       "obsequious" (NPS ≥, margin/h <), "squeezer" (NPS <, margin/h ≥), "indifferent" (both
       <); null where NPS or margin per hour is unknown.
-    ``unlisted_contacts`` is passed to :func:`client_manager` (same result, faster).
+    ``unlisted_contacts`` is passed to :func:`client_manager` and ``interactions_daily`` to
+    :func:`hours_by_manager` (same results, faster).
     """
     window = Window(start, end)
     book = client_manager(clients, interactions, start=start, end=end, unlisted_contacts=unlisted_contacts)
     book = book.filter(book.manager.notnull())
 
     money = _book_money(payments, book, window=window, grain=grain)
-    hours = hours_by_manager(interactions, managers, start=start, end=end)
+    hours = hours_by_manager(interactions, managers, start=start, end=end,
+                             interactions_daily=interactions_daily)
     satisfaction = nps_summary(
         _with_book_manager(nps, book), start=start, end=end, by=("manager",)
     ).select("manager", "nps", nps_responses="responses_count")

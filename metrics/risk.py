@@ -54,15 +54,18 @@ def _last_contact(interactions: ir.Table, as_of: dt.date) -> ir.Table:
     """→ one row per contacted client: days_since_contact, open_complaints_count,
     oldest_open_complaint_days (open = kind 'complaint' and is_resolved false)."""
     past = interactions.filter(interactions.occurred_at < ts_literal(as_of))
-    is_open_complaint = ((past.kind == "complaint") & ~past.is_resolved).fill_null(False)
-    agg = past.group_by("client_id").aggregate(
-        last_contact_at=past.occurred_at.max(),
-        open_complaints_count=past.count(where=is_open_complaint),
-        oldest_open_complaint_at=past.occurred_at.min(where=is_open_complaint),
+    last = past.group_by("client_id").aggregate(last_contact_at=past.occurred_at.max())
+    # the few open complaints apart: a filter the scan applies, not a test on every contact
+    # (10M: 11k of 10M rows; 0.13 → 0.08 s for the two aggregates)
+    open_complaints = past.filter((past.kind == "complaint") & ~past.is_resolved)
+    complaints = open_complaints.group_by("client_id").aggregate(
+        open_complaints_count=open_complaints.count(),
+        oldest_open_complaint_at=open_complaints.occurred_at.min(),
     )
+    agg = left_attach(last, complaints, "client_id")
     return agg.select(
         "client_id",
-        "open_complaints_count",
+        open_complaints_count=agg.open_complaints_count.fill_null(0),
         days_since_contact=_days_between(as_of, agg.last_contact_at),
         oldest_open_complaint_days=_days_between(as_of, agg.oldest_open_complaint_at),
     )
@@ -183,6 +186,11 @@ def _present(value) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
+def revenue_drop_percent(revenue_change_rate: float) -> int:
+    """The drop a revenue change rate is worded as, in whole percent (−0.40 → 40)."""
+    return round(-100 * float(revenue_change_rate))
+
+
 def risk_reasons(row: Mapping) -> list[tuple[str, dict]]:
     """One at-risk row (a dict) → its reasons as (catalogue key, params) for ``i18n.t``.
 
@@ -197,7 +205,7 @@ def risk_reasons(row: Mapping) -> list[tuple[str, dict]]:
         else:
             reasons.append(("risk.reason.never_contacted", {}))
     if row.get("is_revenue_drop"):
-        percent = round(-100 * float(row["revenue_change_rate"]))
+        percent = revenue_drop_percent(row["revenue_change_rate"])
         reasons.append(("risk.reason.revenue_drop", {"percent": percent}))
     if row.get("is_detractor"):
         reasons.append(("risk.reason.detractor", {"score": int(row["last_nps_score"])}))

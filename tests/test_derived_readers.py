@@ -148,3 +148,23 @@ def test_service_kpis_equal_service_speed_over_raw_rows(warehouse_tables, grante
             assert list(got.period) == list(want.period)
             _same(got.reset_index(drop=True), want.reset_index(drop=True), columns)
     assert seen_missed > 0
+
+
+@pytest.mark.parametrize("granted", [False, True])
+def test_hours_by_manager_from_daily_equal_the_raw_rows(warehouse_tables, granted):
+    from metrics.managers import hours_by_manager
+
+    con, tables, staff, clients = warehouse_tables
+    seen_logged = 0
+    for chosen in _scopes(staff, clients):
+        t = _scoped(tables, staff, clients, chosen, granted)
+        for start, end in WINDOWS:
+            got = con.execute(hours_by_manager(t["interactions"], t["managers"], start=start, end=end,
+                                               interactions_daily=t["interactions_daily"]))
+            want = con.execute(hours_by_manager(t["interactions"], t["managers"], start=start, end=end))
+            got, want = (f.sort_values("manager").reset_index(drop=True) for f in (got, want))
+            assert list(got.manager) == list(want.manager)
+            assert list(got.is_hours_estimated) == list(want.is_hours_estimated)
+            _same(got, want, ["hours"])
+            seen_logged += int((~want.is_hours_estimated & want.hours.notna()).sum())
+    assert seen_logged > 0  # some managers' hours come from logged durations

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from metrics.risk import RiskSettings, at_risk_clients, risk_reasons
 
@@ -163,3 +165,34 @@ def test_reasons_text_of_the_at_risk_list_equals_risk_reasons_row_by_row(lang):
     assert app_state._reasons_text(frame, lang) == expected
     assert expected[4] == expected[0] != expected[5]
     assert expected[3] == "" and expected[1].count("; ") == 2  # no reason / three reasons
+
+
+_NAN = float("nan")
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(
+    st.booleans(), st.sampled_from([_NAN, 0.0, 30.0, 30.5, 45.0, 400.0]),
+    st.booleans(), st.sampled_from([_NAN, -1.0, -0.425, -0.415, -0.4, -0.125, -0.12500001, -0.3549999, 0.2]),
+    st.booleans(), st.sampled_from([_NAN, 0.0, 2.0, 6.0]),
+    st.booleans(), st.sampled_from([0, 1, 3]), st.sampled_from([_NAN, 0.0, 21.0, 31.0]),
+), min_size=1, max_size=40), lang=st.sampled_from(["en", "ru"]))
+def test_reasons_text_equals_risk_reasons_on_random_rows(rows, lang):
+    """Rows worded alike share a key (flags, shown values, whole percent): any rows, any order,
+    give what wording each row by itself gives — also for rates at a half percent."""
+    import app_state
+    import i18n
+
+    frame = pd.DataFrame.from_records(rows, columns=[
+        "is_no_contact", "days_since_contact", "is_revenue_drop", "revenue_change_rate", "is_detractor",
+        "last_nps_score", "is_open_complaint", "open_complaints_count", "oldest_open_complaint_days"])
+    # a reason's own value is present when its flag is set (as the at-risk query makes them)
+    frame.loc[frame.is_revenue_drop & frame.revenue_change_rate.isna(), "revenue_change_rate"] = -0.5
+    frame.loc[frame.is_detractor & frame.last_nps_score.isna(), "last_nps_score"] = 3.0
+    frame.loc[frame.is_open_complaint & frame.oldest_open_complaint_days.isna(), "oldest_open_complaint_days"] = 5.0
+    # each row again with its rate a hair lower: −0.125 (12.5 → 12 %) next to −0.1250000001 (13 %)
+    nudged = frame.assign(revenue_change_rate=frame.revenue_change_rate * (1 + 1e-9))
+    frame = pd.concat([frame, nudged], ignore_index=True)
+    expected = ["; ".join(i18n.t(key, lang, **params) for key, params in risk_reasons(row))
+                for row in frame.to_dict("records")]
+    assert app_state._reasons_text(frame, lang) == expected
