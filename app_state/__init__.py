@@ -894,16 +894,6 @@ def load_at_risk(filters: Filters, version: DataVersion, settings: Settings) -> 
     return at_risk
 
 
-_REASON_COLUMNS = ("is_no_contact", "days_since_contact", "is_revenue_drop", "revenue_change_rate", "is_detractor",
-                   "last_nps_score", "is_open_complaint", "open_complaints_count", "oldest_open_complaint_days")
-
-
-# the values each flag's reason shows (metrics.risk.risk_reasons); the others are not worded
-_REASON_SHOWS = {"is_no_contact": ("days_since_contact",), "is_revenue_drop": ("revenue_change_rate",),
-                 "is_detractor": ("last_nps_score",),
-                 "is_open_complaint": ("open_complaints_count", "oldest_open_complaint_days")}
-
-
 def _reasons_text(at_risk: pd.DataFrame, lang: str) -> list[str]:
     """metrics.risk.risk_reasons of every row, in words. Rows worded alike share a key — the
     flags, the values their reasons show, the drop in whole percent — found by one pandas
@@ -915,21 +905,21 @@ def _reasons_text(at_risk: pd.DataFrame, lang: str) -> list[str]:
 
     def words(values: tuple) -> str:
         return "; ".join(i18n.t(key, lang, **params)
-                         for key, params in risk.risk_reasons(dict(zip(_REASON_COLUMNS, values))))
+                         for key, params in risk.risk_reasons(dict(zip(risk.REASON_COLUMNS, values))))
 
     if at_risk.empty:
         return []
     key = {}
-    for flag, columns in _REASON_SHOWS.items():
+    for flag, columns in risk.REASON_VALUES.items():
         key[flag] = at_risk[flag].fillna(False).astype(bool).to_numpy()
         for column in columns:
             key[column] = np.where(key[flag], at_risk[column].astype("float64").to_numpy(), np.nan)
-    key["revenue_change_rate"] = np.rint(-100.0 * key["revenue_change_rate"])  # as revenue_drop_percent
+    key["revenue_change_rate"] = risk.revenue_drop_percent(key["revenue_change_rate"])
     codes = pd.DataFrame(key).groupby(list(key), dropna=False, sort=False).ngroup().to_numpy()
     _, first = np.unique(codes, return_index=True)  # codes are 0..n−1 in order of appearance
-    cells = at_risk.iloc[first][list(_REASON_COLUMNS)].astype(object)
+    cells = at_risk.iloc[first][list(risk.REASON_COLUMNS)].astype(object)
     cells = cells.where(cells.notna(), None)
-    texts = np.array([words(row) for row in zip(*(cells[column].tolist() for column in _REASON_COLUMNS))],
+    texts = np.array([words(row) for row in zip(*(cells[column].tolist() for column in risk.REASON_COLUMNS))],
                      dtype=object)
     return texts[codes].tolist()
 

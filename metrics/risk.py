@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 
 from metrics._time import (
     Window,
@@ -51,8 +52,8 @@ def _days_between(later: dt.date, earlier_ts: ir.TimestampValue) -> ir.IntegerVa
 
 
 def _last_contact(interactions: ir.Table, as_of: dt.date) -> ir.Table:
-    """→ one row per contacted client: days_since_contact, open_complaints_count,
-    oldest_open_complaint_days (open = kind 'complaint' and is_resolved false)."""
+    """→ one row per contacted client: days_since_contact, open_complaints_count (null when
+    none is open), oldest_open_complaint_days (open = kind 'complaint' and is_resolved false)."""
     past = interactions.filter(interactions.occurred_at < ts_literal(as_of))
     last = past.group_by("client_id").aggregate(last_contact_at=past.occurred_at.max())
     # the few open complaints apart: a filter the scan applies, not a test on every contact
@@ -65,7 +66,7 @@ def _last_contact(interactions: ir.Table, as_of: dt.date) -> ir.Table:
     agg = left_attach(last, complaints, "client_id")
     return agg.select(
         "client_id",
-        open_complaints_count=agg.open_complaints_count.fill_null(0),
+        "open_complaints_count",
         days_since_contact=_days_between(as_of, agg.last_contact_at),
         oldest_open_complaint_days=_days_between(as_of, agg.oldest_open_complaint_at),
     )
@@ -186,9 +187,20 @@ def _present(value) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
-def revenue_drop_percent(revenue_change_rate: float) -> int:
-    """The drop a revenue change rate is worded as, in whole percent (−0.40 → 40)."""
-    return round(-100 * float(revenue_change_rate))
+# the values each flag's reason words (risk_reasons); a row's other values are not shown
+REASON_VALUES = {
+    "is_no_contact": ("days_since_contact",),
+    "is_revenue_drop": ("revenue_change_rate",),
+    "is_detractor": ("last_nps_score",),
+    "is_open_complaint": ("open_complaints_count", "oldest_open_complaint_days"),
+}
+REASON_COLUMNS = tuple(column for flag, values in REASON_VALUES.items() for column in (flag, *values))
+
+
+def revenue_drop_percent(revenue_change_rate):
+    """The drop a revenue change rate is worded as, in whole percent, half to even (−0.40 → 40);
+    elementwise on an array (NaN stays NaN), a float for one value."""
+    return np.rint(-100.0 * np.asarray(revenue_change_rate, dtype="float64"))
 
 
 def risk_reasons(row: Mapping) -> list[tuple[str, dict]]:
@@ -205,7 +217,7 @@ def risk_reasons(row: Mapping) -> list[tuple[str, dict]]:
         else:
             reasons.append(("risk.reason.never_contacted", {}))
     if row.get("is_revenue_drop"):
-        percent = revenue_drop_percent(row["revenue_change_rate"])
+        percent = int(revenue_drop_percent(row["revenue_change_rate"]))
         reasons.append(("risk.reason.revenue_drop", {"percent": percent}))
     if row.get("is_detractor"):
         reasons.append(("risk.reason.detractor", {"score": int(row["last_nps_score"])}))
