@@ -481,6 +481,65 @@ _QUADRANTS = (  # (manager type, x paper, y paper, anchor)
     ("indifferent", 0.01, 0.01, ("left", "bottom")),
 )
 _TYPE_COLOURS = {"ideal": GOOD, "obsequious": PALETTE[1], "squeezer": BAD, "indifferent": NEUTRAL}
+_QUADRANT_FONT_PX = 18
+_NAME_FONT_PX = 14
+# The quadrant chart's size for placing names: its height is fixed, its plot area about the
+# half-page column's width less the axis titles (measured in Chromium at 1920 px: 636 × 369).
+_BALANCE_HEIGHT_PX, _BALANCE_PLOT_PX = 560, (630, 370)
+_BALANCE_BAND = 0.16  # share of the plot's height kept free of points at the top and bottom
+# Plotly text positions with the direction of the label from its point.
+_LABEL_SPOTS = (("top center", 0, 1), ("bottom center", 0, -1), ("middle right", 1, 0), ("middle left", -1, 0),
+                ("top right", 1, 1), ("top left", -1, 1), ("bottom right", 1, -1), ("bottom left", -1, -1))
+
+
+def _label_box(x: float, y: float, r: float, w: float, h: float, dx: int, dy: int) -> tuple:
+    """(x0, y0, x1, y1) in px, y up, of a label ``w``×``h`` beside a marker of radius ``r``
+    (Plotly keeps text at least ~10 px from a marker's centre, as measured in Chromium)."""
+    gap = (max(r, 10.0) + 3) * (0.71 if dx and dy else 1.0)  # diagonal: along the marker's edge
+    cx, cy = x + dx * (gap + w / 2), y + dy * (gap + h / 2)
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def _overlap(a: tuple, b: tuple) -> float:
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def label_spots(points: list[tuple[float, float, float]], widths: list[float], size: tuple[float, float],
+                taken: list[tuple] = ()) -> list[str]:
+    """A Plotly text position per point (x px, y px, marker radius px) so that names do not
+    cover each other, other markers or the ``taken`` boxes, nor leave the plot of ``size``.
+
+    Greedy in the order given (put the biggest markers first): each name takes the first of
+    top, bottom, right, left and the four diagonals with the least overlap.
+    """
+    text_h = _NAME_FONT_PX * 1.3
+    boxes = list(taken) + [(x - r, y - r, x + r, y + r) for x, y, r in points]
+    frame = (0.0, 0.0, *size)
+    spots = []
+    for i, (x, y, r) in enumerate(points):
+        others = boxes[:len(taken) + i] + boxes[len(taken) + i + 1:]
+
+        def cost(spot: tuple) -> float:
+            box = _label_box(x, y, r, widths[i], text_h, spot[1], spot[2])
+            outside = (box[2] - box[0]) * (box[3] - box[1]) - _overlap(box, frame)
+            return sum(_overlap(box, other) for other in others) + 2 * outside
+
+        best = min(_LABEL_SPOTS, key=cost)  # min keeps the first of equal costs
+        boxes.append(_label_box(x, y, r, widths[i], text_h, best[1], best[2]))
+        spots.append(best[0])
+    return spots
+
+
+def _padded(values: list[float], low: float, high: float) -> list[float]:
+    """An axis range over ``values`` with ``low``/``high`` shares of its span added below/above."""
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or max(abs(hi), 1.0)
+    return [lo - low * span, hi + high * span]
+
+
+def _text_px(text: str, font_px: float) -> float:
+    """Rough width of ``text`` in the chart's font (Source Sans in the app: ~0.5 em a character)."""
+    return 0.52 * font_px * len(text)
 
 
 def scatter_balance_quadrant(
@@ -503,6 +562,11 @@ def scatter_balance_quadrant(
     fig = _figure(lang, title, x_title, i18n.t("chart.axis.nps", lang))
     no_types = pd.Series([None] * len(known), index=known.index, dtype=object)
     types = known["manager_type"] if "manager_type" in known.columns else no_types
+    # Free bands at the top and bottom hold the quadrant names; a name goes where it is readable.
+    x_range = _padded([*known["margin_per_hour"], x_split], 0.08, 0.08)
+    share = _BALANCE_BAND / (1 - 2 * _BALANCE_BAND)
+    y_range = _padded([*known["nps"], y_split], share, share)
+    spots = _name_spots(known, sizes, size_ref, x_range, y_range, lang)
     for manager_type in [*dict.fromkeys(types.dropna()), None]:
         group = known[types.isna()] if manager_type is None else known[types == manager_type]
         if group.empty:
@@ -511,7 +575,7 @@ def scatter_balance_quadrant(
         legend = i18n.t(f"manager_type.{manager_type}", lang) if manager_type else i18n.t("common.not_set", lang)
         fig.add_scatter(
             x=group["margin_per_hour"], y=group["nps"], mode="markers+text", name=legend, text=names,
-            textposition="top center",
+            textposition=[spots[i] for i in group.index], textfont=dict(size=_NAME_FONT_PX),
             marker=dict(
                 size=sizes[group.index], sizemode="area", sizeref=size_ref, sizemin=8,
                 color=_TYPE_COLOURS.get(manager_type, PALETTE[3]), line=dict(color="white", width=1), opacity=0.85,
@@ -533,11 +597,35 @@ def scatter_balance_quadrant(
     for manager_type, x, y, (x_anchor, y_anchor) in _QUADRANTS:
         fig.add_annotation(
             text=i18n.t(f"manager_type.{manager_type}", lang), xref="paper", yref="paper", x=x, y=y,
-            xanchor=x_anchor, yanchor=y_anchor, showarrow=False, font=dict(size=18, color="#555555"),
+            xanchor=x_anchor, yanchor=y_anchor, showarrow=False,
+            font=dict(size=_QUADRANT_FONT_PX, color="#555555"),
         )  # fmt: skip
-    fig.update_xaxes(tickformat=_MONEY_TICKS)
-    fig.update_layout(legend_title_text=i18n.t("chart.balance.legend", lang))
+    fig.update_xaxes(tickformat=_MONEY_TICKS, range=x_range)
+    fig.update_yaxes(range=y_range)
+    fig.update_layout(legend=dict(title_text=i18n.t("chart.balance.legend", lang), orientation="h",
+                                  yanchor="top", y=-0.2, xanchor="left", x=0.0),
+                      height=_BALANCE_HEIGHT_PX)
     return fig
+
+
+def _name_spots(known: pd.DataFrame, sizes: pd.Series, size_ref: float, x_range: list[float],
+                y_range: list[float], lang: str) -> dict:
+    """{row index: Plotly text position} of each manager's name on the quadrant chart."""
+    width, height = _BALANCE_PLOT_PX
+    order = sizes.sort_values(ascending=False, kind="stable").index
+    px_x = (known.loc[order, "margin_per_hour"] - x_range[0]) / (x_range[1] - x_range[0]) * width
+    px_y = (known.loc[order, "nps"] - y_range[0]) / (y_range[1] - y_range[0]) * height
+    radii = [max((2 * s / size_ref) ** 0.5, 8.0) / 2 for s in sizes[order]]  # sizemode="area"
+    corners = []
+    for manager_type, x, y, (x_anchor, y_anchor) in _QUADRANTS:
+        w = _text_px(i18n.t(f"manager_type.{manager_type}", lang), _QUADRANT_FONT_PX)
+        h = _QUADRANT_FONT_PX * 1.3
+        x0 = x * width - (w if x_anchor == "right" else 0)
+        y0 = y * height - (h if y_anchor == "top" else 0)
+        corners.append((x0, y0, x0 + w, y0 + h))
+    widths = [_text_px(str(m), _NAME_FONT_PX) for m in known.loc[order, "manager"]]
+    placed = label_spots(list(zip(px_x, px_y, radii)), widths, (width, height), corners)
+    return dict(zip(order, placed))
 
 
 def bar_growth_index(df: pd.DataFrame, lang: str, *, currency: str | None = None) -> go.Figure:

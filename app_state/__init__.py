@@ -431,7 +431,7 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: s
     ``static``: a plain table in the page's own type size and no downloads, for a slide on a
     shared screen (the interactive grid's small type does not carry across a room).
     """
-    from app_state import downloads
+    from app_state import downloads, table_layout
 
     if static:
         _static_table(df if shown_rows is None else df.head(shown_rows), columns, lang, currency)
@@ -442,21 +442,25 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: s
     number_formats, widths = {}, {}
     for column, kind in columns.items():
         label = i18n.t(f"col.{column}", lang)
-        fmt = _formatter(kind, lang, currency)
+        fmt = _missing_aware(_formatter(kind, lang, currency))
         values = df[column]
         if _is_number(values):
             # Streamlit draws a null cell as "None" whatever the Styler says: a missing number
             # becomes −inf (sorts last, shown as "—"), so the column still sorts by value.
             view[label] = values.astype("float64").fillna(-math.inf)
-            number_formats[label] = _missing_aware(fmt)
+            number_formats[label] = fmt
             export[label] = values
         else:
-            view[label] = [_missing_aware(fmt)(v) for v in values]
+            view[label] = [fmt(v) for v in values]
             export[label] = values if kind in ("text", "date") else view[label]
-            if kind.startswith("code:"):  # translated words: give them room
-                widths[label] = st.column_config.TextColumn(label, width=150)
+        shown = values if shown_rows is None else values.head(shown_rows)
+        widths[label] = table_layout.column_width(label, map(fmt, shown), text=not _is_number(values))
+    first = next(iter(widths), None)
+    config = {label: st.column_config.Column(label, width=width,
+                                             pinned=label == first and table_layout.is_wide(widths.values()))
+              for label, width in widths.items()}
     styled = (view if shown_rows is None else view.head(shown_rows)).style.format(number_formats)
-    st.dataframe(styled, hide_index=True, width="stretch", height=height, column_config=widths)
+    st.dataframe(styled, hide_index=True, width="stretch", height=height, column_config=config)
     downloads.download_buttons(export.reset_index(drop=True), name, lang)
 
 

@@ -307,6 +307,52 @@ def test_scatter_balance_quadrant_medians_and_quadrants():
     assert sizes == [4000.0, 1000.0, 2000.0, 500.0]
 
 
+def test_quadrant_names_have_free_bands_above_and_below_the_points():
+    """The y range leaves the top and bottom sixth (_BALANCE_BAND) free for the quadrant names."""
+    fig = charts.scatter_balance_quadrant(scorecard_frame(), "en", "RUB")
+    low, high = fig.layout.yaxis.range
+    span = high - low
+    ys = [y for trace in fig.data for y in trace.y] + [25.0]  # the points and the median line
+    assert min(ys) == -10.0 and max(ys) == 60.0
+    # points −10…60 (span 70) padded by 0.16 / (1 − 0.32) of it on each side
+    assert (low, high) == pytest.approx((-10.0 - 70 * 0.16 / 0.68, 60.0 + 70 * 0.16 / 0.68))
+    assert (min(ys) - low) / span == pytest.approx(0.16) and (high - max(ys)) / span == pytest.approx(0.16)
+
+
+def test_names_of_points_in_one_place_go_to_different_sides():
+    # two markers of radius 5 px at the same spot in a 600 × 400 plot: the second name can
+    # not take the top too
+    spots = charts.label_spots([(300.0, 200.0, 5.0), (300.0, 200.0, 5.0)], [80.0, 80.0], (600.0, 400.0))
+    assert spots == ["top center", "bottom center"]
+
+
+def test_a_name_keeps_out_of_the_plot_edge_and_of_taken_boxes():
+    # at the top edge: the top would leave the plot → below
+    assert charts.label_spots([(300.0, 395.0, 5.0)], [80.0], (600.0, 400.0)) == ["bottom center"]
+    # a quadrant name above and below the point → to its right; at the right edge too → left
+    taken = [(250.0, 205.0, 350.0, 240.0), (250.0, 160.0, 350.0, 195.0)]
+    assert charts.label_spots([(300.0, 200.0, 5.0)], [80.0], (600.0, 400.0), taken) == ["middle right"]
+    assert charts.label_spots([(560.0, 200.0, 5.0)], [80.0], (600.0, 400.0),
+                              [(510.0, 205.0, 600.0, 240.0), (510.0, 160.0, 600.0, 195.0)]) == ["middle left"]
+
+
+def test_quadrant_chart_places_each_name_where_no_other_name_is():
+    frame = pd.DataFrame({
+        "manager": ["Anna", "Boris", "Vera"], "margin_per_hour": [300.0, 300.0, 500.0],
+        "nps": [10.0, 10.0, -60.0], "revenue_amount": [900.0, 100.0, 400.0],
+        "manager_type": ["ideal", "ideal", "squeezer"],
+    })  # fmt: skip
+    fig = charts.scatter_balance_quadrant(frame, "en", "RUB", x_split=100.0, y_split=0.0)
+    ideal, squeezer = fig.data
+    # In the 630 × 370 px plot Anna (the biggest, radius 24 px) sits mid-width at y 311 px: her
+    # name goes on top, clear of the corner names. Boris (radius 8) shares her spot: above or
+    # below, his name would cross Anna's marker over its full 36 px width, to the side over
+    # 11 px only → right (the first of the two sides).
+    assert list(ideal.text) == ["Anna", "Boris"]
+    assert list(ideal.textposition) == ["top center", "middle right"]
+    assert list(squeezer.textposition) == ["top center"]  # Vera alone, bottom right
+
+
 def test_bar_growth_index_colours_and_reference():
     fig = charts.bar_growth_index(growth_frame(), "en", currency="USD")
     above, below = fig.data
