@@ -25,7 +25,7 @@ _CLASS_PX = {
 _PX_DIGIT, _PX_UPPER, _PX_OTHER = 7.0, 8.4, 7.2
 CELL_PADDING_PX = 17   # 8 px each side and the cell border
 HEADER_EXTRA_PX = 4    # a header is measured in the same type; a hair more for its edge
-MIN_PX, TEXT_MAX_PX = 48, 320
+MIN_PX, TEXT_MAX_PX = 48, 560
 WIDE_TABLE_PX = 1_300  # see is_wide
 
 

@@ -15,6 +15,7 @@ import hashlib
 import io
 import itertools
 import logging
+import mmap
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -374,7 +375,7 @@ def _store(cur, spec: TableSpec, frame: pa.Table, import_id: int) -> tuple[int, 
     neither a repeat nor a known row (a fresh week's export), the rows go straight in; otherwise
     they are staged and flagged first.
     """
-    cur.register("_frame", frame)
+    _frame = frame  # noqa: F841 (read by name in the SQL below; sqltyping explains why not register)
     columns = ", ".join(f'"{c}"' for c in spec.columns)
     keyed = f"SELECT {columns}, _record, {_key_expression(spec)} AS row_key FROM _frame"
     try:
@@ -404,7 +405,6 @@ def _store(cur, spec: TableSpec, frame: pa.Table, import_id: int) -> tuple[int, 
         ).fetchall()[0]
     finally:
         cur.execute("DROP TABLE IF EXISTS _staged")
-        cur.unregister("_frame")
     return repeated, int(known), new, int(inserted)
 
 
@@ -421,16 +421,14 @@ def _write_import_row(cur, result: ImportResult, sha256: str, preset: str | None
 
 
 def _write_rejects(cur, import_id: int, rejects: pd.DataFrame) -> None:
-    frame = pa.table({
+    _rejects = pa.table({  # noqa: F841 (read by name in the SQL below; sqltyping explains why not register)
         "line": pa.array(rejects["line"], type=pa.int64(), from_pandas=True),
         "column": pa.array(rejects["column"], type=pa.string(), from_pandas=True),
         "reason": pa.array(rejects["reason"], type=pa.string(), from_pandas=True),
         "raw": pa.array(rejects["raw"], type=pa.string(), from_pandas=True),
     })
-    cur.register("_rejects", frame)
     cur.execute('INSERT INTO rejects SELECT $import_id, line, "column", reason, raw FROM _rejects',
                 {"import_id": import_id})
-    cur.unregister("_rejects")
 
 
 # ------------------------------------------------------------------------- earlier imports
@@ -630,12 +628,29 @@ def _rollback(cur) -> None:
         log.debug("rollback: no open transaction", exc_info=True)
 
 
-def _read_bytes(path_or_bytes) -> bytes:
+def _read_bytes(path_or_bytes):
+    """The file's bytes: a read-only memory map for a path (pages come from the page cache and
+    are handed back part by part, see :func:`_release`), else the bytes themselves."""
     if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
         return bytes(path_or_bytes)
     if isinstance(path_or_bytes, (str, os.PathLike)):
-        return Path(path_or_bytes).read_bytes()
+        with open(path_or_bytes, "rb") as file:
+            if os.fstat(file.fileno()).st_size == 0:
+                return b""
+            return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
     return path_or_bytes.read()  # file-like, e.g. an uploaded file
+
+
+def _release(data, start: int = 0, stop: int | None = None) -> None:
+    """Give the pages of a memory-mapped file between ``start`` and ``stop`` back to the system
+    (they stay in the page cache; read again, they come back): a 1 GB export then never sits
+    whole in the process next to DuckDB's buffer. Bytes in memory: nothing to do."""
+    if not isinstance(data, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+        return  # bytes in memory, or a system without madvise: nothing to hand back
+    stop = len(data) if stop is None else stop
+    first = start - start % mmap.PAGESIZE
+    if stop > first:
+        data.madvise(mmap.MADV_DONTNEED, first, stop - first)
 
 
 class _Scan(NamedTuple):
@@ -730,7 +745,7 @@ def _scan_fast(body: bytes, fields: bool = True) -> _Scan | None:
     stops = ends - (octets[np.maximum(ends - 1, 0)] == ord("\r")) * (ends > starts)  # drop \r of \r\n
     if not len(ends) or stops[0] == starts[0]:  # empty file or blank first line: no header
         return _Scan([], np.zeros(0, np.int64), [], np.zeros(0, bool), 0)
-    header = next(csv.reader([body[starts[0]:stops[0]].decode("utf-8")]))
+    header = next(csv.reader([str(body[starts[0]:stops[0]], "utf-8")]))
     record = np.flatnonzero(stops > starts)[1:]  # non-blank records after the header
     lines = np.searchsorted(newlines, starts[record]) + 1  # file line where each record starts
     if not fields:
@@ -744,17 +759,31 @@ def _scan_fast(body: bytes, fields: bool = True) -> _Scan | None:
         widths -= np.bincount(np.searchsorted(ends, opening), weights=quoted_commas,
                               minlength=len(ends)).astype(np.int64)[:len(ends)]
     return _scan(header, lines, widths[record],
-                 lambda i: body[starts[record[i]]:stops[record[i]]].decode("utf-8"))
+                 lambda i: str(body[starts[record[i]]:stops[record[i]]], "utf-8"))
 
 
-def _scan_records(body: bytes, fields: bool = True) -> _Scan:
-    """CSV (UTF-8 bytes without BOM) → its records, counted apart from pandas (``fields``: see
-    :func:`_scan_fast`; the csv module always counts them)."""
-    if b"\r" not in body or body.count(b"\r") == body.count(b"\r\n"):
+def _whole(body):
+    """The bytes or memory map a view is of (their ``find`` runs at memchr speed)."""
+    return body.obj if isinstance(body, memoryview) else body
+
+
+def _only_crlf(body) -> bool:
+    """Every CR is the first half of a CRLF (or there is none)."""
+    if _whole(body).find(b"\r") == -1:
+        return True
+    octets = np.frombuffer(body, dtype=np.uint8)
+    returns = _positions(octets, 0x0D)
+    return bool((returns < len(octets) - 1).all() and (octets[np.minimum(returns + 1, len(octets) - 1)] == 0x0A).all())
+
+
+def _scan_records(body, fields: bool = True) -> _Scan:
+    """CSV (UTF-8 bytes without BOM, or a view of them) → its records, counted apart from pandas
+    (``fields``: see :func:`_scan_fast`; the csv module always counts them)."""
+    if _only_crlf(body):
         scan = _scan_fast(body, fields)
         if scan is not None:
             return scan
-    return _scan_csv(body.decode("utf-8"))
+    return _scan_csv(str(body, "utf-8"))
 
 
 def header_problem(spec: TableSpec, header: list[str]) -> Reject | None:
@@ -779,18 +808,20 @@ class _FileProblem(Exception):
         self.reject, self.records, self.table = reject, records, table
 
 
-def _utf8_body(data: bytes) -> bytes:
-    """File bytes → the same bytes without a BOM, checked to be UTF-8 text (other encodings: the
-    Upload page). Arrow checks the encoding (SIMD); Python finds the line of a bad byte."""
+def _utf8_body(data) -> memoryview:
+    """File bytes (or their memory map) → a view of them without a BOM, checked to be UTF-8 text
+    (other encodings: the Upload page). Arrow checks the encoding (SIMD); Python finds the line
+    of a bad byte."""
     if data[:2] == b"\x1f\x8b" or data[:4] == b"PK\x03\x04":
         raise _FileProblem(Reject(None, None, "compressed or Excel file, not CSV text", None))
-    body = data.removeprefix(codecs.BOM_UTF8)
+    body = memoryview(data)[len(codecs.BOM_UTF8) if data[:3] == codecs.BOM_UTF8 else 0:]
     if not is_utf8(body):
         try:
-            body.decode("utf-8")
+            str(body, "utf-8")
         except UnicodeDecodeError as exc:
-            raise _FileProblem(Reject(body[: exc.start].count(b"\n") + 1, None, "not UTF-8 text", None)) from None
-    if b"\x00" in body:
+            line = int(np.count_nonzero(np.frombuffer(body, dtype=np.uint8)[:exc.start] == 0x0A)) + 1
+            raise _FileProblem(Reject(line, None, "not UTF-8 text", None)) from None
+    if _whole(body).find(b"\x00") != -1:
         raise _FileProblem(Reject(None, None, "binary data (NUL bytes), not CSV text", None))
     return body
 
@@ -831,7 +862,7 @@ class _CsvFile:
 
     spec: TableSpec
     header: list[str]            # normalised: the spec's names, in the file's order
-    body: bytes                  # UTF-8 without BOM
+    body: memoryview             # UTF-8 without BOM (of bytes, or of a memory-mapped file)
     lines: np.ndarray            # file line where each record starts
     offsets: np.ndarray | None   # byte where each record starts; None: read the file whole
     records: int
@@ -847,7 +878,7 @@ def _csv_file(data: bytes, *, file_name: str, table: str | None) -> _CsvFile:
         raise _FileProblem(Reject(None, None, "not a readable CSV file", None)) from None
     header, records = scan.header, len(scan.lines)
     if not header:
-        empty = not body.decode("utf-8").strip()
+        empty = not str(body, "utf-8").strip()
         raise _FileProblem(Reject(1, None, "empty file" if empty else
                                   "the first line is empty (expected the column names)", None))
     table = table or detect_table(header)
@@ -872,7 +903,7 @@ def _cells(head: bytes, records: memoryview, width: int, lines: np.ndarray, *, f
         if len(cells) != len(lines):
             raise ReconciliationError(f"{file_name}: the parser read {len(cells)} rows, the scan {len(lines)}")
         return cells, lines, []
-    text = head + bytes(records)
+    text = bytes(head) + bytes(records)
     scan = _scan_records(text, fields=True)
     raw = _read_all_text(text, scan, file_name, len(lines), table)
     if len(raw) != len(lines) or len(scan.lines) != len(lines):
@@ -901,10 +932,15 @@ def _csv_chunks(con, found: _CsvFile, chunk_rows: int, file_name: str):
     """A scanned file → Chunks of ≤ ``chunk_rows`` records, each part read (only one part's
     cells are in memory at a time) and typed in SQL (warehouse.sqltyping)."""
     cur = con.cursor()
+    whole = _whole(found.body)
+    read = len(whole) - len(found.body)  # bytes of the file read so far (the BOM: none to read)
     try:
         for first, stop, head, records in _parts(found, chunk_rows):
             cells, lines, misfits = _cells(head, records, len(found.header), found.lines[first:stop],
                                            file_name=file_name, table=found.spec.name)
+            end = read + len(records) + (len(head) if first == 0 else 0)
+            _release(whole, read, end)  # the part is in Arrow's cells now
+            read = end
             typed = sqltyping.type_text(cur, found.spec, cells, found.header, lines, first)
             rejects = typed.rejects
             if misfits:
@@ -940,6 +976,7 @@ def import_csv(con, path_or_bytes, *, file_name: str, table: str | None = None,
         found = _csv_file(data, file_name=file_name, table=table)
     except _FileProblem as problem:
         return file_rejected(file_name, problem.table or table, problem.records, problem.reject)
+    _release(data)  # scanned: each part's pages are read again when its turn comes
     del data
     try:
         return import_chunks(con, found.spec, _csv_chunks(con, found, chunk_rows, file_name),
