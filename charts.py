@@ -456,7 +456,6 @@ def bar_nps_by_manager(df: pd.DataFrame, lang: str) -> go.Figure:
         x=names, y=rows["nps"],
         marker_color=[LOW_SAMPLE if flag else GOOD for flag in rows["is_low_sample"].astype(bool)],
         error_y=dict(type="data", array=up, arrayminus=down, color="#333333", thickness=2),
-        text=[i18n.fmt_number(v, lang) for v in rows["nps"]], textposition="inside", insidetextanchor="end",
         hovertext=[
             _nps_hover(lang, "chart.axis.manager", name, row)
             for name, row in zip(names, rows.itertuples(), strict=True)
@@ -469,6 +468,12 @@ def bar_nps_by_manager(df: pd.DataFrame, lang: str) -> go.Figure:
     ]
     fig.update_xaxes(type="category", tickmode="array", tickvals=names, ticktext=ticks)
     fig.update_yaxes(range=[-100, 100], zeroline=True)
+    for name, nps in zip(names, rows["nps"], strict=True):
+        # the value just inside the bar's end, on a white patch: the interval's line passes
+        # behind it instead of through the digits
+        fig.add_annotation(x=name, y=nps, text=i18n.fmt_number(nps, lang), showarrow=False,
+                           yanchor="top" if nps > 0 else "bottom", bgcolor="rgba(255, 255, 255, 0.9)",
+                           borderpad=1, font=dict(size=BASE_FONT_PX - 2))
     return fig
 
 

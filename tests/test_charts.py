@@ -290,7 +290,11 @@ def test_bar_nps_by_manager_error_bars_and_labels():
     assert list(bar.y) == [25.0, 0.0]
     assert list(bar.error_y.array) == [20.0, 80.0]  # 45 − 25, 80 − 0
     assert list(bar.error_y.arrayminus) == [20.0, 80.0]  # 25 − 5, 0 − (−80)
-    assert list(bar.text) == ["25", "0"]
+    # the values as labels on a white patch at the bar's end (the interval's line passes behind)
+    labels = fig.layout.annotations
+    assert [(a.x, a.y, a.text, a.yanchor) for a in labels] == [("Ivanova", 25.0, "25", "top"),
+                                                               (ESCAPED, 0.0, "0", "bottom")]
+    assert bar.text is None and all(a.bgcolor and not a.showarrow for a in labels)
     assert list(bar.marker.color) == [charts.GOOD, charts.LOW_SAMPLE]
 
 

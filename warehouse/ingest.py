@@ -377,22 +377,25 @@ def _store(cur, spec: TableSpec, frame: pa.Table, import_id: int) -> tuple[int, 
     """
     _frame = frame  # noqa: F841 (read by name in the SQL below; sqltyping explains why not register)
     columns = ", ".join(f'"{c}"' for c in spec.columns)
-    keyed = f"SELECT {columns}, _record, {_key_expression(spec)} AS row_key FROM _frame"
+    # The table's keys that the file also has: looked up from the table's side, so the hash
+    # is built on the file's keys, not on every key the table holds (a week's 200k rows into
+    # a 10M table: 0.54 → 0.24 s for the counts).
+    keyed = (f"keyed AS (SELECT {columns}, _record, {_key_expression(spec)} AS row_key FROM _frame), "
+             f'known AS (SELECT row_key FROM "{spec.name}" WHERE row_key IN (SELECT row_key FROM keyed))')
     try:
         rows, distinct, known = cur.execute(f"""
-            WITH keyed AS ({keyed})
-            SELECT count(*), count(DISTINCT row_key),
-                   count(DISTINCT row_key) FILTER (WHERE row_key IN (SELECT row_key FROM "{spec.name}"))
+            WITH {keyed}
+            SELECT count(*), count(DISTINCT row_key), (SELECT count(DISTINCT row_key) FROM known)
             FROM keyed
         """).fetchall()[0]
         repeated, new = int(rows) - int(distinct), int(distinct) - int(known)
         if repeated or known:
             cur.execute(f"""
                 CREATE OR REPLACE TEMP TABLE _staged AS
-                WITH keyed AS ({keyed})
+                WITH {keyed}
                 SELECT * FROM keyed
                 QUALIFY row_number() OVER (PARTITION BY row_key ORDER BY _record) = 1
-                    AND row_key NOT IN (SELECT row_key FROM "{spec.name}")
+                    AND row_key NOT IN (SELECT row_key FROM known)
             """)
             source = "_staged"
         else:
