@@ -444,7 +444,8 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: s
         label = i18n.t(f"col.{column}", lang)
         fmt = _missing_aware(_formatter(kind, lang, currency))
         values = df[column]
-        if _is_number(values):
+        numeric = _is_number(values)
+        if numeric:
             # Streamlit draws a null cell as "None" whatever the Styler says: a missing number
             # becomes −inf (sorts last, shown as "—"), so the column still sorts by value.
             view[label] = values.astype("float64").fillna(-math.inf)
@@ -453,8 +454,10 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: s
         else:
             view[label] = [fmt(v) for v in values]
             export[label] = values if kind in ("text", "date") else view[label]
-        shown = values if shown_rows is None else values.head(shown_rows)
-        widths[label] = table_layout.column_width(label, map(fmt, shown), text=not _is_number(values))
+        shown = view[label] if shown_rows is None else view[label].head(shown_rows)
+        if numeric:  # the widest number is among the largest and the smallest values
+            shown = map(fmt, pd.concat([shown.nlargest(16), shown.nsmallest(16)]))
+        widths[label] = table_layout.column_width(label, shown, text=not numeric)
     first = next(iter(widths), None)
     config = {label: st.column_config.Column(label, width=width,
                                              pinned=label == first and table_layout.is_wide(widths.values()))

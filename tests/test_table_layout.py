@@ -41,6 +41,13 @@ def test_the_widest_cell_sets_the_width_wherever_it_is():
     assert width == table_layout.column_width("Hours", ["2,034.3 h"], text=False)
 
 
+def test_a_long_column_is_measured_by_its_longest_cells():
+    # 30k amounts and one wider one: as wide as that one alone, measured in a few milliseconds
+    cells = [f"RUB {n:,}" for n in range(30_000)] + ["RUB 396,690"]
+    assert table_layout.column_width("Revenue", cells, text=False) == \
+        table_layout.column_width("Revenue", ["RUB 396,690"], text=False)
+
+
 def test_a_long_header_over_short_values_sets_the_width():
     width = table_layout.column_width("Complaints/100", ["2.9", "0.0"], text=False)
     assert width >= CHROMIUM_PX["Complaints/100"] + 16
