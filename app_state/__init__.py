@@ -444,8 +444,7 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: s
         label = i18n.t(f"col.{column}", lang)
         fmt = _missing_aware(_formatter(kind, lang, currency))
         values = df[column]
-        numeric = _is_number(values)
-        if numeric:
+        if _is_number(values):
             # Streamlit draws a null cell as "None" whatever the Styler says: a missing number
             # becomes −inf (sorts last, shown as "—"), so the column still sorts by value.
             view[label] = values.astype("float64").fillna(-math.inf)
@@ -454,15 +453,16 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: s
         else:
             view[label] = [fmt(v) for v in values]
             export[label] = values if kind in ("text", "date") else view[label]
-        shown = view[label] if shown_rows is None else view[label].head(shown_rows)
-        if numeric:  # the widest number is among the largest and the smallest values
-            shown = map(fmt, pd.concat([shown.nlargest(16), shown.nsmallest(16)]))
-        widths[label] = table_layout.column_width(label, shown, text=not numeric)
-    first = next(iter(widths), None)
-    config = {label: st.column_config.Column(label, width=width,
-                                             pinned=label == first and table_layout.is_wide(widths.values()))
-              for label, width in widths.items()}
-    styled = (view if shown_rows is None else view.head(shown_rows)).style.format(number_formats)
+    shown = view if shown_rows is None else view.head(shown_rows)
+    for label in shown.columns:
+        cells = shown[label]
+        if label in number_formats:  # the widest number is among the largest and the smallest values
+            cells = map(number_formats[label], pd.concat([cells.nlargest(16), cells.nsmallest(16)]))
+        widths[label] = table_layout.column_width(label, cells, text=label not in number_formats)
+    pin = table_layout.is_wide(widths.values())  # the first column, when the grid scrolls sideways
+    config = {label: st.column_config.Column(label, width=width, pinned=pin and i == 0)
+              for i, (label, width) in enumerate(widths.items())}
+    styled = shown.style.format(number_formats)
     st.dataframe(styled, hide_index=True, width="stretch", height=height, column_config=config)
     downloads.download_buttons(export.reset_index(drop=True), name, lang)
 

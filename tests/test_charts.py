@@ -350,7 +350,7 @@ def test_quadrant_chart_places_each_name_where_no_other_name_is():
     ideal, squeezer = fig.data
     # In the 630 × 370 px plot Anna (the biggest, radius 24 px) sits mid-width at y 311 px: her
     # name goes on top, clear of the corner names. Boris (radius 8) shares her spot: above or
-    # below, his name would cross Anna's marker over its full 36 px width, to the side over
+    # below, his name would cross Anna's marker over its full 31 px width, to the side over
     # 11 px only → right (the first of the two sides).
     assert list(ideal.text) == ["Anna", "Boris"]
     assert list(ideal.textposition) == ["top center", "middle right"]

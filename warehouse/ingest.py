@@ -380,11 +380,11 @@ def _store(cur, spec: TableSpec, frame: pa.Table, import_id: int) -> tuple[int, 
     # The table's keys that the file also has: looked up from the table's side, so the hash
     # is built on the file's keys, not on every key the table holds (a week's 200k rows into
     # a 10M table: 0.54 → 0.24 s for the counts).
-    keyed = (f"keyed AS (SELECT {columns}, _record, {_key_expression(spec)} AS row_key FROM _frame), "
-             f'known AS (SELECT row_key FROM "{spec.name}" WHERE row_key IN (SELECT row_key FROM keyed))')
+    ctes = (f"keyed AS (SELECT {columns}, _record, {_key_expression(spec)} AS row_key FROM _frame), "
+            f'known AS (SELECT row_key FROM "{spec.name}" WHERE row_key IN (SELECT row_key FROM keyed))')
     try:
         rows, distinct, known = cur.execute(f"""
-            WITH {keyed}
+            WITH {ctes}
             SELECT count(*), count(DISTINCT row_key), (SELECT count(DISTINCT row_key) FROM known)
             FROM keyed
         """).fetchall()[0]
@@ -392,7 +392,7 @@ def _store(cur, spec: TableSpec, frame: pa.Table, import_id: int) -> tuple[int, 
         if repeated or known:
             cur.execute(f"""
                 CREATE OR REPLACE TEMP TABLE _staged AS
-                WITH {keyed}
+                WITH {ctes}
                 SELECT * FROM keyed
                 QUALIFY row_number() OVER (PARTITION BY row_key ORDER BY _record) = 1
                     AND row_key NOT IN (SELECT row_key FROM known)

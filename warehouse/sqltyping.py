@@ -125,8 +125,11 @@ def type_text(cur, spec, text: pa.Table, present: list[str], lines: np.ndarray, 
     bad = typed.column("_bad")
     rejected = pc.sum(bad).as_py() or 0
     good = typed.filter(pc.invert(bad)) if rejected else typed
-    rejects = (_rejects(cur, spec, parsed, checks, parameters, present, lines, first_record, _text)
-               if rejected else _no_rejects())
+    rejects = _no_rejects()
+    if rejected:  # run here too: the SQL reads _text by name from this function's variables
+        problems = _problems_query(spec, parsed, checks, present)
+        rejects = _rejects(spec, checks, lines, first_record,
+                           cur.sql(problems, params=_used(problems, parameters)).df())
     good = good.drop_columns(["_bad"]).rename_columns([*spec.columns, "_record"])
     return TypedChunk(good, rejects, int(rejected))
 
@@ -135,18 +138,23 @@ def _no_rejects() -> pd.DataFrame:
     return pd.DataFrame({"line": [], "column": [], "reason": [], "raw": []})
 
 
-def _rejects(cur, spec, parsed: str, checks: list[_Check], parameters: dict, present: list[str],
-             lines: np.ndarray, first_record: int, _text: pa.Table) -> pd.DataFrame:
-    """One row per problem (line, column, reason, raw trimmed text ≤ RAW_LIMIT), ordered by line,
-    then the column's place in the file, then the order the pandas typing finds them."""
+def _problems_query(spec, parsed: str, checks: list[_Check], present: list[str]) -> str:
+    """SQL of one row per problem (_record, the column's place in the file, the check's number k,
+    raw trimmed text ≤ RAW_LIMIT), ordered by record, then place, then the order the pandas
+    typing finds them."""
     columns = list(spec.columns)
     parts = " UNION ALL ".join(
         f"SELECT _record, {present.index(columns[check.position])} AS place, {k} AS k, "
         f"left(t{check.position}, {RAW_LIMIT}) AS raw FROM parsed WHERE coalesce({check.flag}, false)"
         for k, check in enumerate(checks)
     )
-    query = f"{parsed} SELECT * FROM ({parts}) ORDER BY _record, place, k"
-    found = cur.sql(query, params=_used(query, parameters)).df()
+    return f"{parsed} SELECT * FROM ({parts}) ORDER BY _record, place, k"
+
+
+def _rejects(spec, checks: list[_Check], lines: np.ndarray, first_record: int, found: pd.DataFrame) -> pd.DataFrame:
+    """The problems found by :func:`_problems_query` → one row per problem (line, column, reason,
+    raw), in its order."""
+    columns = list(spec.columns)
     k = found["k"].to_numpy()
     return pd.DataFrame({
         "line": lines[found["_record"].to_numpy() - first_record],
