@@ -34,6 +34,7 @@ def _warm() -> None:
     try:
         from app_state import warmup
 
+        warmup.enable_rewarm()  # and again after each import or undo
         calls = warmup.warm_first_page()
         snapshots = warmup.warm_meeting()
     except Exception:

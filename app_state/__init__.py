@@ -10,9 +10,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
+import inspect
 import logging
 import math
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 
@@ -32,13 +35,40 @@ GRAINS = ("month", "week")
 FILTER_KEYS = ("filter_start", "filter_end", "filter_grain", "filter_team", "filter_manager", "filter_segment")
 
 
-def cached(**options):
+# the cached loaders keyed by a DataVersion: what a new data version makes unreachable
+_VERSIONED_LOADERS: list = []
+
+
+def cached(*, in_words: bool = False, **options):
     """``st.cache_data(**options)`` for a loader — or no cache at all when the process runs with
     ``DASHBOARD_NO_CACHE=1`` (the load harness's uncached baseline). Read when the module is
-    loaded, like Streamlit's own config."""
+    loaded, like Streamlit's own config.
+
+    - A loader whose first parameter is ``filters`` computes numbers, the same in every
+      language: it is cached (and computed) once for all languages — it sees ``filters`` with
+      ``lang=""`` — unless ``in_words`` (its result holds text in the viewer's language).
+    - A loader with a ``version`` parameter is remembered: its entries are dropped when the
+      data changes (:func:`data_version`).
+    """
     if os.environ.get("DASHBOARD_NO_CACHE") == "1":
         return lambda loader: loader
-    return st.cache_data(**options)
+
+    def wrap(loader):
+        cached_loader = st.cache_data(**options)(loader)
+        parameters = list(inspect.signature(loader).parameters)
+        if "version" in parameters:
+            _VERSIONED_LOADERS.append(cached_loader)
+        if in_words or parameters[:1] != ["filters"]:
+            return cached_loader
+
+        @functools.wraps(loader)
+        def in_any_language(filters: Filters, *args, **kwargs):
+            return cached_loader(dataclasses.replace(filters, lang=""), *args, **kwargs)
+
+        in_any_language.clear = cached_loader.clear
+        return in_any_language
+
+    return wrap
 
 
 # ---------------------------------------------------------------- settings and filters
@@ -152,8 +182,6 @@ def cursor(path: str | None = None, *, timeout_s: float | None = None) -> Iterat
     operation, always closed (closing rolls back an open transaction). With ``timeout_s`` a
     query still running after that long is interrupted (duckdb.InterruptException); other
     sessions' cursors are not touched."""
-    import threading
-
     cur = get_connection(path or db_path()).cursor()
     timer = threading.Timer(timeout_s, cur.interrupt) if timeout_s else None
     if timer is not None:
@@ -176,12 +204,38 @@ class DataVersion:
 
 
 def data_version() -> DataVersion:
-    """warehouse.connection.data_version of the configured database (grows on import/undo)."""
+    """warehouse.connection.data_version of the configured database (grows on import/undo).
+
+    The first call that sees a database's version move on (an import or an undo, by any
+    session) drops every cached loader result — all of them belong to older versions, which
+    no page asks for again, so a long-running server holds one version's results, not one per
+    import — and has the first pages warmed for the new version in the background
+    (:func:`app_state.warmup.after_change`; on under ``make run``'s server only)."""
     from warehouse import connection
 
     path = db_path()
     with cursor(path) as cur:
-        return DataVersion(path, connection.data_version(cur))
+        version = DataVersion(path, connection.data_version(cur))
+    _note_version(version)
+    return version
+
+
+_last_versions: dict[str, int] = {}  # db path → the data version last seen by data_version()
+_versions_lock = threading.Lock()
+
+
+def _note_version(version: DataVersion) -> None:
+    with _versions_lock:
+        seen = _last_versions.get(version.db_path)
+        _last_versions[version.db_path] = version.number
+    if seen is None or seen == version.number:
+        return
+    log.info("data version %s → %s: older cached results dropped", seen, version.number)
+    for loader in _VERSIONED_LOADERS:
+        loader.clear()
+    from app_state import warmup
+
+    warmup.after_change()
 
 
 def _ibis_tables(cur, version: DataVersion) -> tuple:
@@ -417,6 +471,9 @@ def page_context() -> PageContext:
 
 # ---------------------------------------------------------------- tables for display
 
+TABLE_ROWS_SHOWN = 500  # rows an interactive table draws; its downloads hold every row
+
+
 def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: str,
                *, height: int | str = "auto", name: str = "table", shown_rows: int | None = None,
                static: bool = False) -> None:
@@ -426,45 +483,58 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: s
     ``minutes``, ``percent``, ``bool``. The values stay numeric underneath (a Styler formats
     them), so sorting a column sorts by value. Names render as plain text. Below the table,
     formula-safe CSV/XLSX downloads ``<name>.csv``/``<name>.xlsx`` of the same columns (numbers
-    and dates as values, translated codes as shown). ``shown_rows``: the table draws only the
-    first rows (a long list stays light in the browser); the downloads keep every row.
-    ``static``: a plain table in the page's own type size and no downloads, for a slide on a
-    shared screen (the interactive grid's small type does not carry across a room).
+    and dates as values, translated codes as shown), made from every row when clicked.
+    ``shown_rows`` (default TABLE_ROWS_SHOWN): the table draws (and formats) only the first
+    rows, and says so under it — a long list stays light in the browser and on the server
+    (10M interactions: 189k clients at risk took 0.7 s to format on every run, a manager's 25k
+    clients 1.3 s through the Styler). ``static``: a plain table in the page's own type size and no downloads, for a
+    slide on a shared screen (the interactive grid's small type does not carry across a room).
     """
     from app_state import downloads, table_layout
 
+    shown = df.head(TABLE_ROWS_SHOWN if shown_rows is None else shown_rows)
     if static:
-        _static_table(df if shown_rows is None else df.head(shown_rows), columns, lang, currency)
+        _static_table(shown, columns, lang, currency)
         return
-
-    view = pd.DataFrame(index=df.index)
-    export = pd.DataFrame(index=df.index)
+    view = pd.DataFrame(index=shown.index)
     number_formats, widths = {}, {}
     for column, kind in columns.items():
         label = i18n.t(f"col.{column}", lang)
         fmt = _missing_aware(_formatter(kind, lang, currency))
-        values = df[column]
+        values = shown[column]
         if _is_number(values):
             # Streamlit draws a null cell as "None" whatever the Styler says: a missing number
             # becomes −inf (sorts last, shown as "—"), so the column still sorts by value.
             view[label] = values.astype("float64").fillna(-math.inf)
             number_formats[label] = fmt
-            export[label] = values
+            # the widest number is among the largest and the smallest values
+            cells = map(fmt, pd.concat([view[label].nlargest(16), view[label].nsmallest(16)]))
         else:
-            view[label] = [fmt(v) for v in values]
-            export[label] = values if kind in ("text", "date") else view[label]
-    shown = view if shown_rows is None else view.head(shown_rows)
-    for label in shown.columns:
-        cells = shown[label]
-        if label in number_formats:  # the widest number is among the largest and the smallest values
-            cells = map(number_formats[label], pd.concat([cells.nlargest(16), cells.nsmallest(16)]))
+            view[label] = cells = [fmt(v) for v in values]
         widths[label] = table_layout.column_width(label, cells, text=label not in number_formats)
     pin = table_layout.is_wide(widths.values())  # the first column, when the grid scrolls sideways
     config = {label: st.column_config.Column(label, width=width, pinned=pin and i == 0)
               for i, (label, width) in enumerate(widths.items())}
-    styled = shown.style.format(number_formats)
-    st.dataframe(styled, hide_index=True, width="stretch", height=height, column_config=config)
-    downloads.download_buttons(export.reset_index(drop=True), name, lang)
+    st.dataframe(view.style.format(number_formats), hide_index=True, width="stretch", height=height,
+                 column_config=config)
+    if len(df) > len(shown):
+        st.caption(i18n.t("exports.table_shown", lang, shown=i18n.fmt_number(len(shown), lang),
+                          count=i18n.fmt_number(len(df), lang)))
+    downloads.download_buttons(lambda: _export_frame(df, columns, lang, currency), list(view.columns),
+                               len(df), name, lang)
+
+
+def _export_frame(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: str) -> pd.DataFrame:
+    """Every row of ``columns`` for a download, headed as the table: numbers, text and dates as
+    values, anything else (codes, yes/no) as the table words it."""
+    export = pd.DataFrame(index=range(len(df)))
+    for column, kind in columns.items():
+        values = df[column].reset_index(drop=True)
+        if not (_is_number(values) or kind in ("text", "date")):
+            fmt = _missing_aware(_formatter(kind, lang, currency))
+            values = [fmt(v) for v in values]
+        export[i18n.t(f"col.{column}", lang)] = values
+    return export
 
 
 def _static_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: str) -> None:
@@ -857,13 +927,14 @@ def load_service(filters: Filters, version: DataVersion, settings: Settings) -> 
 
 @cached(show_spinner=False, max_entries=256)
 def load_concentration(filters: Filters, version: DataVersion) -> dict[str, pd.DataFrame]:
-    """Lorenz curve points and the one-row concentration summary (gini, top-20 % share)."""
+    """Lorenz curve points (at most LORENZ_POINTS + 1, exact points of the curve) and the
+    one-row concentration summary (gini, top-20 % share, over every client)."""
     from metrics import concentration
 
     with scoped_tables(filters, version) as (backend, tables):
         kw = dict(start=filters.start, end=filters.end)
         return {
-            "lorenz": backend.execute(concentration.lorenz_curve(tables["payments"], **kw)),
+            "lorenz": backend.execute(concentration.lorenz_curve(tables["payments"], **kw, points=LORENZ_POINTS)),
             "summary": backend.execute(concentration.revenue_concentration(tables["payments"], **kw)),
         }
 
@@ -886,9 +957,17 @@ def risk_score_text(settings: Settings, lang: str) -> str:
                      ("no_contact", "revenue_drop", "detractor", "open_complaint")})
 
 
-@cached(show_spinner=False, max_entries=256)
+@cached(in_words=True, show_spinner=False, max_entries=256)
 def load_at_risk(filters: Filters, version: DataVersion, settings: Settings) -> pd.DataFrame:
-    """One row per at-risk client as of the window's end, largest revenue at risk first."""
+    """One row per at-risk client as of the window's end, largest revenue at risk first, with
+    its reasons in the viewer's language (the rows themselves are computed once for all)."""
+    at_risk = _at_risk_rows(filters, version, settings)
+    at_risk["reasons"] = _reasons_text(at_risk, filters.lang)
+    return at_risk
+
+
+@cached(show_spinner=False, max_entries=256)
+def _at_risk_rows(filters: Filters, version: DataVersion, settings: Settings) -> pd.DataFrame:
     from metrics import risk
 
     with scoped_tables(filters, version) as (backend, tables):
@@ -896,9 +975,7 @@ def load_at_risk(filters: Filters, version: DataVersion, settings: Settings) -> 
                                     tables["nps"], as_of=filters.end, grain=filters.grain,
                                     settings=risk_settings(settings),
                                     unlisted_contacts=tables["unlisted_contacts"])
-        at_risk = backend.execute(expr.order_by([ibis.desc("revenue_at_risk_amount"), "client_id"]))
-    at_risk["reasons"] = _reasons_text(at_risk, filters.lang)
-    return at_risk
+        return backend.execute(expr.order_by([ibis.desc("revenue_at_risk_amount"), "client_id"]))
 
 
 def _reasons_text(at_risk: pd.DataFrame, lang: str) -> list[str]:
@@ -931,8 +1008,10 @@ def _reasons_text(at_risk: pd.DataFrame, lang: str) -> list[str]:
     return texts[codes].tolist()
 
 
+# points the Lorenz chart is drawn through (10M interactions: ~400k clients with revenue; all of
+# them made a 47 MB figure that took 12-15 s to build)
+LORENZ_POINTS = 1000
 CLIENT_CHOICES = 500  # clients offered by the picker at once (10M interactions: 500k clients)
-AT_RISK_SHOWN = 500  # at-risk rows drawn on the Clients page (10M: ~190k at risk; all in the download)
 
 
 @cached(show_spinner=False, max_entries=256)

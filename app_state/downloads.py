@@ -7,6 +7,7 @@ formulas. The files are built only when a button is clicked.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -26,21 +27,23 @@ def download_key(name: str, columns, fmt: str) -> str:
     return f"download_{name}_{digest}_{fmt}"
 
 
-def download_buttons(frame: pd.DataFrame, name: str, lang: str) -> None:
-    """CSV and XLSX buttons for ``frame`` (file names ``<name>.csv`` / ``<name>.xlsx``)."""
+def download_buttons(frame: Callable[[], pd.DataFrame], columns: list[str], rows: int, name: str,
+                     lang: str) -> None:
+    """CSV and XLSX buttons for the table ``frame()`` makes — ``rows`` rows of ``columns`` —
+    (file names ``<name>.csv`` / ``<name>.xlsx``); it is made only when a button is clicked."""
     from app_state import auth
 
     build = {
-        "csv": lambda: exports.csv_bytes(frame, lang),
-        "xlsx": lambda: exports.xlsx_bytes({name: frame}),
+        "csv": lambda: exports.csv_bytes(frame(), lang),
+        "xlsx": lambda: exports.xlsx_bytes({name: frame()}),
     }
     user = auth.session_user_name()
     with st.container(horizontal=True):
         for fmt, data in build.items():
             st.download_button(
-                i18n.t(f"exports.download_{fmt}", lang), data=audited(data, user, f"{name}.{fmt} ({len(frame)} rows)"),
+                i18n.t(f"exports.download_{fmt}", lang), data=audited(data, user, f"{name}.{fmt} ({rows} rows)"),
                 file_name=f"{name}.{fmt}",
-                mime=MIME[fmt], key=download_key(name, frame.columns, fmt),
+                mime=MIME[fmt], key=download_key(name, columns, fmt),
                 help=i18n.t("exports.download_help", lang), on_click="ignore",
                 icon=":material/download:", type="tertiary")
 

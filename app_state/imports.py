@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-from app_state import cursor
+from app_state import cursor, data_version
 from app_state.auth import audit
 from app_state.safe_text import plain
 
@@ -415,6 +415,7 @@ def import_with_progress(upload, plan, chosen, preset_name: str | None, *, accep
     committed = result is not None and result.status == "committed"
     if committed:
         audit("upload", imported_by, result.message)
+        data_version()  # noticed now: older cached results dropped, the first pages warmed again
     if committed and preset_name:
         save_preset(plan, chosen, preset_name, saved_by=imported_by)
     if committed or earlier is not None:
@@ -437,6 +438,7 @@ def undo_upload(import_id: int, user: str | None) -> int:
     with writer_lock(), cursor() as cur:
         removed = ingest.undo_import(cur, import_id)
     audit("undo", user, f"import {import_id}: {removed} rows removed")
+    data_version()  # as after an import
     return removed
 
 

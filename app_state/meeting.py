@@ -492,15 +492,18 @@ def close_buttons(check: pd.DataFrame, user: str, lang: str) -> None:
 
 
 def _subjects(snapshot: Snapshot, kind: str) -> dict[str, str]:
-    """{value stored: text shown} of the subjects of one kind the meeting talks about."""
+    """{value stored: text shown} of the subjects of one kind the meeting talks about: for
+    clients, those its tables show — the first TABLE_ROWS_SHOWN at risk and of the week's
+    changes (10M interactions: 189k clients at risk made a 0.4 s, 190k-option picker)."""
+    from app_state import TABLE_ROWS_SHOWN
     from metrics.meeting import MEETING_KPIS
 
     if kind == "manager":
         return {m: m for m in snapshot.managers["manager"].dropna()}
     if kind == "metric":
         return {name: name for name in MEETING_KPIS}
-    frames = [snapshot.risk[["client_id", "client_name"]] if not snapshot.risk.empty else None,
-              snapshot.changes["clients"][["client_id", "client_name"]]]
+    frames = [snapshot.risk[["client_id", "client_name"]].head(TABLE_ROWS_SHOWN) if not snapshot.risk.empty
+              else None, snapshot.changes["clients"][["client_id", "client_name"]].head(TABLE_ROWS_SHOWN)]
     clients = pd.concat([f for f in frames if f is not None]).drop_duplicates("client_id")
     return {cid: (name if not i18n.is_missing(name) else cid) for cid, name in zip(clients["client_id"],
                                                                                  clients["client_name"])}

@@ -5,13 +5,23 @@ soon as Streamlit's runtime exists, then :func:`warm_meeting`: the Overview and 
 meeting of a first visit (default filters and week, every language, a user of every team) are
 then read from the cache when a browser opens them, and the modules they need (pandas, Ibis,
 DuckDB) are already imported. Nothing here runs at import time.
+
+The server also turns on :func:`after_change` (:func:`enable_rewarm`): when an import or an
+undo moves the data version (``app_state.data_version`` notices), the same pages are warmed
+again for the new version in one background thread, so the meeting opened after the week's
+upload is read from the cache too. A bare ``streamlit run`` and the tests leave it off.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
+import time
 
 import i18n
+
+log = logging.getLogger(__name__)
 
 # what pages/overview.py reads, in its order (each loader takes (filters, version, settings))
 FIRST_PAGE = ("load_kpis", "load_kpi_trend", "load_revenue_by_period")
@@ -63,3 +73,44 @@ def warm_meeting(langs: tuple[str, ...] = i18n.LANGS) -> int:
     for lang in langs:
         meeting.build_snapshot(app_state.default_filters(options, lang, settings), version, settings, week)
     return len(langs)
+
+
+_rewarm = {"enabled": False, "worker": None, "again": False}
+_rewarm_lock = threading.Lock()
+
+
+def enable_rewarm() -> None:
+    """Warm again after every data change from now on (serve.py, as the server starts)."""
+    _rewarm["enabled"] = True
+
+
+def after_change() -> threading.Thread | None:
+    """The data version moved: warm the first page and the meeting again in the background →
+    the thread doing it (None when re-warming is off). One thread at a time: a change noticed
+    while it runs makes it warm once more when it is done, for the newest version."""
+    with _rewarm_lock:
+        if not _rewarm["enabled"]:
+            return None
+        if _rewarm["worker"] is not None:
+            _rewarm["again"] = True
+            return _rewarm["worker"]
+        worker = threading.Thread(target=_rewarm_until_current, name="rewarm", daemon=True)
+        _rewarm["worker"] = worker
+    worker.start()
+    return worker
+
+
+def _rewarm_until_current() -> None:
+    while True:
+        started = time.monotonic()
+        try:
+            calls, snapshots = warm_first_page(), warm_meeting()
+            log.info("warmed again after a data change: %s Overview loader calls, %s meeting snapshots "
+                     "in %.1f s", calls, snapshots, time.monotonic() - started)
+        except Exception:
+            log.exception("warming again after a data change failed; the pages compute on their next visit")
+        with _rewarm_lock:
+            if not _rewarm["again"]:
+                _rewarm["worker"] = None
+                return
+            _rewarm["again"] = False

@@ -6,7 +6,9 @@ fresh visit has), cold, uncached and cached, on a bench database of N interactio
 Prints JSON: per page the median seconds of ``repeat`` runs after one warm-up: ``cold`` (every
 Streamlit cache and every SQL template cleared: a server's first visit), ``uncached`` (results
 cleared, SQL templates kept: the first visit after an import, or of another window) and
-``cached`` (the same call again), and the process's peak RSS while serving them; then the
+``cached`` (the same call again), and the process's peak RSS while serving them; the whole page
+script as the server runs it (``script_uncached_s`` / ``script_cached_s``: loaders, chart
+builders, tables and widgets, through Streamlit's AppTest, no browser); then the
 Overview's metric families computed by two baselines in the same process on the same data
 (bench/baselines.py: hand-written DuckDB SQL, and pandas — loading the frames, then computing),
 their medians, the ratios to the app's uncached and cold Overview, and whether all three give
@@ -108,6 +110,63 @@ def measure(db: Path, repeat: int) -> dict:
     return out
 
 
+def _app_test(page: str):
+    """An AppTest of the app opened on ``page`` in English, its first visit done (the pages
+    are run as a browser session runs them after a server's first page; see
+    tests/conftest.py legacy_pages_off)."""
+    from streamlit.runtime import pages_manager
+    from streamlit.testing.v1 import AppTest
+
+    if not getattr(pages_manager.PagesManager, "_bench_patched", False):
+        original = pages_manager.PagesManager.__init__
+
+        def init(self, *args, **kwargs):
+            original(self, *args, **kwargs)
+            pages_manager.PagesManager.uses_pages_directory = False
+
+        pages_manager.PagesManager.__init__ = init
+        pages_manager.PagesManager._bench_patched = True
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=600)
+    at.query_params["lang"] = "en"
+    return at
+
+
+def _script_run(at, page: str) -> float:
+    t0 = time.perf_counter()
+    if page == "overview":
+        at.run()
+    else:
+        at.switch_page(f"pages/{page}.py").run()
+    elapsed = time.perf_counter() - t0
+    if at.exception:
+        raise RuntimeError(f"{page}: {at.exception}")
+    return elapsed
+
+
+def measure_scripts(db: Path, repeat: int) -> dict:
+    """Every page's whole script run on the server (AppTest: loaders, chart builders, tables,
+    widgets; no browser): ``uncached`` with the results cleared (SQL templates kept), ``cached``
+    a rerun of the same page. Medians of ``repeat`` after a warm-up."""
+    import streamlit as st
+
+    os.environ["DASHBOARD_DB"] = str(db)
+    out = {}
+    for page in PAGES:
+        uncached, cached = [], []
+        for run in range(repeat + 1):
+            at = _app_test(page)
+            at.run()  # the first visit (the Overview), as a browser's session starts
+            st.cache_data.clear()
+            first = _script_run(at, page)
+            again = _script_run(at, page)
+            if run:  # the first round is the warm-up
+                uncached.append(first)
+                cached.append(again)
+        out[page] = {"script_uncached_s": round(statistics.median(uncached), 3),
+                     "script_cached_s": round(statistics.median(cached), 3)}
+    return out
+
+
 def _median_of(repeat: int, fn, *args) -> tuple[float, object]:
     result = fn(*args)  # warm-up
     times = []
@@ -159,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
 
     db = run.bench_database(args.interactions, args.seed)
     pages = measure(db, args.repeat)
+    for page, timings in measure_scripts(db, args.repeat).items():
+        pages[page].update(timings)
     result = {"interactions": args.interactions, "repeat": args.repeat, "pages": pages}
     if not args.no_baselines:
         result["overview_baselines"] = measure_baselines(db, args.repeat, pages["overview"]["uncached_s"],

@@ -33,10 +33,7 @@ else:
     app_state.show_table(at_risk, {"client_name": "text", "manager": "text",
                                    "revenue_at_risk_amount": "money", "reasons": "text",
                                    "risk_score": "decimal"}, lang, f.currency,
-                         name="clients_at_risk", shown_rows=app_state.AT_RISK_SHOWN)
-    if len(at_risk) > app_state.AT_RISK_SHOWN:
-        st.caption(t("page.clients.at_risk.shown", lang, shown=fmt_number(app_state.AT_RISK_SHOWN, lang),
-                     count=fmt_number(len(at_risk), lang)))
+                         name="clients_at_risk")
     st.caption(app_state.risk_score_text(ctx.settings, lang))
 
 st.subheader(t("page.clients.detail", lang))

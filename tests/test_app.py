@@ -333,9 +333,14 @@ def test_a_long_at_risk_list_draws_its_first_rows_and_downloads_them_all(app, mo
 
     exported = {}
     original = downloads.download_buttons
-    monkeypatch.setattr(downloads, "download_buttons",
-                        lambda frame, name, lang: exported.update({name: len(frame)}) or original(frame, name, lang))
-    monkeypatch.setattr(app_state, "AT_RISK_SHOWN", 3)
+
+    def counted(frame, columns, rows, name, lang):
+        exported[name] = len(frame())  # what a click on a download would get
+        assert rows == exported[name]
+        return original(frame, columns, rows, name, lang)
+
+    monkeypatch.setattr(downloads, "download_buttons", counted)
+    monkeypatch.setattr(app_state, "TABLE_ROWS_SHOWN", 3)
     at = app("clients")
     table = _table_with(at, i18n.t("col.reasons", "en"))
     total = exported["clients_at_risk"]

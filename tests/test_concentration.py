@@ -94,3 +94,22 @@ def test_lorenz_curve_cumulative_shares(backend):
     assert list(result.client_share) == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0])
     # cumulative 10, 30, 60, 100, 200 of 200
     assert list(result.revenue_share) == pytest.approx([0.05, 0.15, 0.3, 0.5, 1.0])
+
+
+@pytest.mark.parametrize(("points", "ranks"), [(1, [5]), (2, [3, 5]), (3, [2, 4, 5]), (4, [2, 4, 5]),
+                                               (5, [1, 2, 3, 4, 5]), (50, [1, 2, 3, 4, 5])])
+def test_lorenz_curve_thinned_to_points_keeps_exact_points_and_the_last(backend, points, ranks):
+    """N = 5: s = ⌈5 ÷ points⌉ → ranks s, 2s, … and 5; the shares are those of the full curve."""
+    result = backend.execute(lorenz_curve(backend.table(PAYMENTS), start=START, end=END, points=points))
+    result = result.sort_values("rank").reset_index(drop=True)
+    full = {1: 0.05, 2: 0.15, 3: 0.3, 4: 0.5, 5: 1.0}  # cumulative 10, 30, 60, 100, 200 of 200
+    assert list(result["rank"]) == ranks
+    assert list(result.client_share) == pytest.approx([r / 5 for r in ranks])
+    assert list(result.revenue_share) == pytest.approx([full[r] for r in ranks])
+
+
+def test_lorenz_curve_refuses_no_points():
+    import ibis
+
+    with pytest.raises(ValueError, match="points"):
+        lorenz_curve(ibis.memtable(PAYMENTS), start=START, end=END, points=0)

@@ -160,3 +160,30 @@ def test_csv_of_a_shown_table_is_formula_safe():
     rows = list(csv.reader(io.StringIO(exports.csv_bytes(frame, "ru").decode("utf-8-sig")),
                            delimiter=";"))
     assert rows == [["Client", "Revenue"], ["'=1+1", "-5,0"], ["<b>x</b>", "1234,5"]]
+
+
+def test_a_download_holds_every_row_of_a_table_that_shows_its_first():
+    """show_table draws TABLE_ROWS_SHOWN rows; its downloads are made, when clicked, from every
+    row: numbers, text and dates as values, codes in words (here 7 rows, Russian headers)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    import app_state
+
+    df = pd.DataFrame({
+        "client_name": ["Альфа", "=cmd", "Гамма", None, "Дельта", "Эпсилон", "Дзета"],
+        "revenue_amount": [100.0, 250.5, None, 0.0, -20.0, 1e6, 3.25],
+        "component": ["new", "expansion", "contraction", "churned", "flat", "new", None],
+        "last_paid_at": [dt.date(2026, 11, d) for d in range(1, 8)],
+    }, index=[10, 11, 12, 13, 14, 15, 16])  # a filtered frame: its index does not start at 0
+    columns = {"client_name": "text", "revenue_amount": "money", "component": "code:meeting.component",
+               "last_paid_at": "date"}
+    export = app_state._export_frame(df, columns, "ru", "RUB")
+    expected = pd.DataFrame({
+        "Клиент": ["Альфа", "=cmd", "Гамма", None, "Дельта", "Эпсилон", "Дзета"],
+        "Выручка": [100.0, 250.5, None, 0.0, -20.0, 1e6, 3.25],
+        "Изменение": ["Новые клиенты", "Рост", "Снижение", "Ушедшие клиенты", "Без изменений", "Новые клиенты", "—"],
+        "Последний платёж": [dt.date(2026, 11, d) for d in range(1, 8)],
+    })
+    pd.testing.assert_frame_equal(export, expected)

@@ -260,3 +260,24 @@ def test_week_kpis_of_five_weeks_equal_each_week_computed_alone(db, monkeypatch,
                     assert got is None or got != got, (name, column)
                 else:
                     assert got == pytest.approx(float(want), rel=1e-9), (name, column)
+
+
+def test_decision_subjects_are_the_clients_the_meeting_shows(monkeypatch):
+    """The client picker offers the first TABLE_ROWS_SHOWN clients at risk and the first of the
+    week's changes (largest first, each client once, named where a name is known) — not every
+    client at risk (10M interactions: 189k)."""
+    import pandas as pd
+
+    import app_state
+    from app_state import meeting as glue
+
+    monkeypatch.setattr(app_state, "TABLE_ROWS_SHOWN", 3)
+    risk = pd.DataFrame({"client_id": ["c1", "c2", "c3", "c4", "c5", "c6", "c7"],
+                         "client_name": ["Anna", "Boris", None, "Dana", "Eva", "Fyodor", "Gleb"]})
+    moved = pd.DataFrame({"client_id": ["c2", "c9", "c8", "c7", "c6"],
+                          "client_name": ["Boris", "Ira", "Hanna", "Gleb", "Fyodor"]})
+    empty = pd.DataFrame()
+    snapshot = glue.Snapshot("2026-W47", dt.datetime(2026, 11, 23), empty, (), {"clients": moved}, {"clients": moved},
+                             risk, pd.DataFrame({"manager": ["M1", None, "M2"]}), empty, empty)
+    assert glue._subjects(snapshot, "client") == {"c1": "Anna", "c2": "Boris", "c3": "c3", "c9": "Ira", "c8": "Hanna"}
+    assert glue._subjects(snapshot, "manager") == {"M1": "M1", "M2": "M2"}

@@ -335,6 +335,11 @@ def test_revenue_concentration_gini_equals_pairwise_definition(duck, revenues):
     curve = duck.execute(lorenz_curve(payments, **window)).sort_values("rank")
     assert list(curve["rank"]) == list(range(1, n + 1))
     assert list(curve.revenue_share) == pytest.approx([sum(xs[: i + 1]) / sum(xs) for i in range(n)])
+    for points in (1, 2, 3):  # thinned for a chart: every ⌈n/points⌉-th rank and the last, exact
+        thin = duck.execute(lorenz_curve(payments, **window, points=points)).sort_values("rank")
+        kept = [r for r in range(1, n + 1) if r % -(-n // points) == 0 or r == n]
+        assert list(thin["rank"]) == kept and len(kept) <= points + 1
+        assert list(thin.revenue_share) == pytest.approx([sum(xs[:r]) / sum(xs) for r in kept])
 
 
 # ------------------------------------------------------------------ client flow of several weeks

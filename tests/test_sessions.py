@@ -7,6 +7,7 @@ import threading
 import time
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -107,8 +108,7 @@ def test_a_rerun_with_the_same_filters_never_recomputes_and_an_import_does(monke
     demo.build_demo_db(path, interactions=3000, seed=7)
     monkeypatch.setenv("DASHBOARD_DB", str(path))
     calls = []
-    original = app_state._kpi_values
-    monkeypatch.setattr(app_state, "_kpi_values", lambda *a, **k: calls.append(1) or original(*a, **k))
+    _counted(monkeypatch, calls, app_state, "_kpi_values", 1)
 
     at = AppTest.from_file(ENTRY, default_timeout=120)
     at.run()
@@ -126,8 +126,6 @@ def test_a_new_import_shows_new_figures_at_once(monkeypatch, demo_copy):
     """The cached Overview figures of a window move by exactly the imported payment (derived
     tables and raw rows alike), and the same filters never serve the old cached result."""
     import datetime as dt
-
-    import pandas as pd
 
     from warehouse.ingest import import_csv, undo_import
 
@@ -165,10 +163,9 @@ def test_a_warmed_first_page_computes_nothing_on_the_first_visit(monkeypatch, de
     monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
     _clear_caches()
     computed = []
-    kpi_values = app_state._kpi_values
-    monkeypatch.setattr(app_state, "_kpi_values", lambda *a, **k: computed.append(1) or kpi_values(*a, **k))
+    _counted(monkeypatch, computed, app_state, "_kpi_values", 1)
     assert warmup.warm_first_page() == 3 * 2  # three loaders, two languages
-    assert len(computed) == 2 * 2  # load_kpis: the window and the one before, per language
+    assert len(computed) == 2  # load_kpis: the window and the one before, once for both languages
     computed.clear()
 
     at = AppTest.from_file(ENTRY, default_timeout=90)
@@ -192,9 +189,8 @@ def test_a_warmed_meeting_computes_nothing_on_its_first_visit(monkeypatch, demo_
     monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
     _clear_caches()
     computed = []
-    week_values, reasons_text = meeting._week_values, app_state._reasons_text
-    monkeypatch.setattr(meeting, "_week_values", lambda *a, **k: computed.append("kpis") or week_values(*a, **k))
-    monkeypatch.setattr(app_state, "_reasons_text", lambda *a, **k: computed.append("risk") or reasons_text(*a, **k))
+    _counted(monkeypatch, computed, meeting, "_week_values", "kpis")
+    _counted(monkeypatch, computed, app_state, "_reasons_text", "risk")
     assert warmup.warm_meeting(("en",)) == 1
     assert computed.count("risk") == 1 and computed.count("kpis") == 5  # this week and the 4 before
     computed.clear()
@@ -214,6 +210,33 @@ def test_a_warmed_meeting_computes_nothing_on_its_first_visit(monkeypatch, demo_
     assert sorted(set(computed)) == ["kpis", "risk"]
 
 
+def test_numbers_are_computed_once_for_both_languages_and_reasons_worded_in_each(monkeypatch, demo_copy):
+    """A loader's numbers do not depend on the viewer's language: an English and a Russian
+    visit share one computation (KPIs, the at-risk rows); what is in words (the at-risk
+    reasons) comes in each language."""
+    import dataclasses
+    import re
+
+    from metrics import risk
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    _clear_caches()
+    computed = []
+    _counted(monkeypatch, computed, app_state, "_kpi_values", "kpis")
+    _counted(monkeypatch, computed, risk, "at_risk_clients", "risk")
+    settings, version = app_state.get_settings(), app_state.data_version()
+    en = app_state.default_filters(app_state.load_options(version, None), "en", settings)
+    ru = dataclasses.replace(en, lang="ru")
+    kpis = {lang: app_state.load_kpis(f, version, settings) for lang, f in (("en", en), ("ru", ru))}
+    risks = {lang: app_state.load_at_risk(f, version, settings) for lang, f in (("en", en), ("ru", ru))}
+    assert computed == ["kpis", "kpis", "risk"]  # two windows of KPIs and the at-risk rows, once
+    pd.testing.assert_frame_equal(kpis["en"], kpis["ru"])
+    pd.testing.assert_frame_equal(risks["en"].drop(columns="reasons"), risks["ru"].drop(columns="reasons"))
+    assert len(risks["en"]) > 0
+    assert all(re.search("[a-z]", text) and not re.search("[а-я]", text) for text in risks["en"].reasons)
+    assert all(re.search("[а-я]", text) for text in risks["ru"].reasons)
+
+
 def test_warm_up_does_nothing_on_an_empty_database_or_without_cache(monkeypatch, tmp_path):
     from app_state import warmup
 
@@ -221,6 +244,85 @@ def test_warm_up_does_nothing_on_an_empty_database_or_without_cache(monkeypatch,
     assert (warmup.warm_first_page(), warmup.warm_meeting()) == (0, 0)
     monkeypatch.setenv("DASHBOARD_NO_CACHE", "1")
     assert (warmup.warm_first_page(), warmup.warm_meeting()) == (0, 0)
+
+
+def test_a_new_data_version_drops_older_results_and_warms_the_new_one(monkeypatch, demo_copy):
+    """After an import (any session's), the first data_version() that sees it drops every
+    cached loader result of the older version and, under the server, warms the first page for
+    the new one in the background: the next visit computes nothing, a question about the old
+    version computes again (it is no longer held)."""
+    from app_state import warmup
+    from warehouse.ingest import import_csv
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    monkeypatch.setitem(warmup._rewarm, "enabled", True)
+    _clear_caches()
+    computed = []
+    _counted(monkeypatch, computed, app_state, "_kpi_values", 1)
+    settings = app_state.get_settings()
+
+    def first_visit(version):
+        filters = app_state.default_filters(app_state.load_options(version, None), "en", settings)
+        return app_state.load_kpis(filters, version, settings)
+
+    old = app_state.data_version()
+    assert warmup._rewarm["worker"] is None  # the first version seen is not a change
+    before = first_visit(old)
+    assert len(computed) == 2  # this window and the one before
+    with app_state.cursor(str(demo_copy)) as cur:
+        import_csv(cur, b"paid_at,client_id,amount\n2026-11-02,brand-new-client,1234.5\n", file_name="new.csv")
+    new = app_state.data_version()
+    assert new.number > old.number
+    worker = warmup._rewarm["worker"]
+    assert worker is not None
+    worker.join(timeout=120)
+    assert not worker.is_alive() and warmup._rewarm["worker"] is None
+
+    computed.clear()
+    after = first_visit(new)
+    assert computed == []  # warmed for the new version
+    assert after.set_index("metric").value["revenue_amount"] == pytest.approx(
+        before.set_index("metric").value["revenue_amount"] + 1234.5)
+    first_visit(old)
+    assert len(computed) == 2  # the old version's result was dropped, not kept beside the new
+
+
+def test_changes_during_a_warm_make_one_more_warm_never_two_at_once(monkeypatch):
+    """Re-warming runs in one thread: changes noticed while it works make it warm once more
+    when done (not a second thread, not once per change); off, nothing runs."""
+    from app_state import warmup
+
+    release, calls, running = threading.Event(), [], []
+
+    def fake_warm(*_):
+        running.append(1)
+        assert len(running) == 1  # never two warms at once
+        calls.append(1)
+        release.wait(timeout=30)
+        running.pop()
+        return 1
+
+    monkeypatch.setattr(warmup, "warm_first_page", fake_warm)
+    monkeypatch.setattr(warmup, "warm_meeting", lambda *_: 0)
+    assert warmup.after_change() is None and calls == []  # off unless the server turned it on
+    monkeypatch.setitem(warmup._rewarm, "enabled", True)
+    worker = warmup.after_change()
+    deadline = time.monotonic() + 10
+    while not calls and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert warmup.after_change() is worker and warmup.after_change() is worker  # two more changes
+    release.set()
+    worker.join(timeout=30)
+    assert not worker.is_alive() and len(calls) == 2  # the first warm and one more for both
+    later = warmup.after_change()
+    later.join(timeout=30)
+    assert later is not worker and len(calls) == 3
+
+
+def _counted(monkeypatch, calls: list, owner, name: str, label) -> None:
+    """``owner.name`` works as before and appends ``label`` to ``calls`` each time it runs."""
+    original = getattr(owner, name)
+    monkeypatch.setattr(owner, name, lambda *a, **k: calls.append(label) or original(*a, **k))
 
 
 def _clear_caches() -> None:
