@@ -487,8 +487,9 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: s
     ``shown_rows`` (default TABLE_ROWS_SHOWN): the table draws (and formats) only the first
     rows, and says so under it — a long list stays light in the browser and on the server
     (10M interactions: 189k clients at risk took 0.7 s to format on every run, a manager's 25k
-    clients 1.3 s through the Styler). ``static``: a plain table in the page's own type size and no downloads, for a
-    slide on a shared screen (the interactive grid's small type does not carry across a room).
+    clients 1.3 s through the Styler). ``static``: a plain table in the page's own type size
+    and no downloads, for a slide on a shared screen (the interactive grid's small type does
+    not carry across a room).
     """
     from app_state import downloads, table_layout
 

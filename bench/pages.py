@@ -27,8 +27,8 @@ import sys
 import time
 from pathlib import Path
 
-# page → [(loader, extra arguments after (filters, version))]; "settings", "manager", "client"
-# are filled in at run time.
+# page → [(loader, extra arguments after (filters, version))]; "settings", "manager", "client",
+# "week" are filled in at run time, anything else is passed as it is.
 PAGES = {
     "overview": [("load_kpis", ("settings",)), ("load_kpi_trend", ("settings",)),
                  ("load_revenue_by_period", ("settings",))],
@@ -41,6 +41,7 @@ PAGES = {
     "clients": [("load_concentration", ()), ("load_at_risk", ("settings",)), ("load_client_list", ("",)),
                 ("load_client_detail", ("client",))],
     "meeting": [("meeting.load_week_kpis", ("settings", "week")), ("meeting.load_week_changes", ("week",)),
+                ("meeting.load_week_changes", ("week", 4)),
                 ("meeting.load_week_risk", ("settings", "week")), ("meeting.load_week_managers", ("week",))],
 }
 
