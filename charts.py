@@ -510,27 +510,41 @@ def _overlap(a: tuple, b: tuple) -> float:
 
 
 def label_spots(points: list[tuple[float, float, float]], widths: list[float], size: tuple[float, float],
-                taken: list[tuple] = ()) -> list[str]:
+                taken: list[tuple] = ()) -> list[str | None]:
     """A Plotly text position per point (x px, y px, marker radius px) so that names do not
-    cover each other, other markers or the ``taken`` boxes, nor leave the plot of ``size``.
+    cover each other, other markers or the ``taken`` boxes (text too), nor leave the plot of
+    ``size``; None where every position would cover more than a quarter of the name with other
+    text — that name is left off (two names on top of each other read as neither; the hover
+    and the table name every point).
 
     Greedy in the order given (put the biggest markers first): each name takes the first of
     top, bottom, right, left and the four diagonals with the least overlap.
     """
     text_h = _NAME_FONT_PX * 1.3
-    boxes = list(taken) + [(x - r, y - r, x + r, y + r) for x, y, r in points]
+    markers = [(x - r, y - r, x + r, y + r) for x, y, r in points]
+    texts = list(taken)  # the quadrant names, then each name placed
     frame = (0.0, 0.0, *size)
     spots = []
     for i, (x, y, r) in enumerate(points):
-        others = boxes[:len(taken) + i] + boxes[len(taken) + i + 1:]
+        other_markers = markers[:i] + markers[i + 1:]
+
+        def box_at(spot: tuple) -> tuple:
+            return _label_box(x, y, r, widths[i], text_h, spot[1], spot[2])
+
+        def on_text(box: tuple) -> float:
+            return sum(_overlap(box, text) for text in texts)
 
         def cost(spot: tuple) -> float:
-            box = _label_box(x, y, r, widths[i], text_h, spot[1], spot[2])
+            box = box_at(spot)
             outside = (box[2] - box[0]) * (box[3] - box[1]) - _overlap(box, frame)
-            return sum(_overlap(box, other) for other in others) + 2 * outside
+            return on_text(box) + sum(_overlap(box, m) for m in other_markers) + 2 * outside
 
         best = min(_LABEL_SPOTS, key=cost)  # min keeps the first of equal costs
-        boxes.append(_label_box(x, y, r, widths[i], text_h, best[1], best[2]))
+        box = box_at(best)
+        if on_text(box) > 0.25 * widths[i] * text_h:
+            spots.append(None)
+            continue
+        texts.append(box)
         spots.append(best[0])
     return spots
 
@@ -597,10 +611,11 @@ def scatter_balance_quadrant(
         if group.empty:
             continue
         names = [_name(m, lang) for m in group["manager"]]
+        shown = [name if spots[i] else "" for name, i in zip(names, group.index)]  # crowded out: hover only
         legend = i18n.t(f"manager_type.{manager_type}", lang) if manager_type else i18n.t("common.not_set", lang)
         fig.add_scatter(
-            x=group["margin_per_hour"], y=group["nps"], mode="markers+text", name=legend, text=names,
-            textposition=[spots[i] for i in group.index], textfont=dict(size=_NAME_FONT_PX),
+            x=group["margin_per_hour"], y=group["nps"], mode="markers+text", name=legend, text=shown,
+            textposition=[spots[i] or "top center" for i in group.index], textfont=dict(size=_NAME_FONT_PX),
             marker=dict(
                 size=sizes[group.index], sizemode="area", sizeref=size_ref, sizemin=8,
                 color=_TYPE_COLOURS.get(manager_type, PALETTE[3]), line=dict(color="white", width=1), opacity=0.85,
@@ -635,7 +650,8 @@ def scatter_balance_quadrant(
 
 def _name_spots(known: pd.DataFrame, sizes: pd.Series, size_ref: float, x_range: list[float],
                 y_range: list[float], lang: str) -> dict:
-    """{row index: Plotly text position} of each manager's name on the quadrant chart."""
+    """{row index: Plotly text position, or None for a name left off} of each manager's name on
+    the quadrant chart."""
     width, height = _BALANCE_PLOT_PX
     order = sizes.sort_values(ascending=False, kind="stable").index
     px_x = (known.loc[order, "margin_per_hour"] - x_range[0]) / (x_range[1] - x_range[0]) * width

@@ -340,6 +340,29 @@ def test_a_name_keeps_out_of_the_plot_edge_and_of_taken_boxes():
                               [(510.0, 205.0, 600.0, 240.0), (510.0, 160.0, 600.0, 195.0)]) == ["middle left"]
 
 
+def test_a_name_with_no_free_place_is_left_off():
+    # Two markers at one spot; everything below y = 212 px is text (a taken box). The first name
+    # takes the top (free). For the second, the top is the first name, the bottom, right and left
+    # lie in the taken box, and the best diagonal (top right, x 309-389, y 209.2-227.5) covers
+    # 2.8 × 80 px of the box and 30.8 × 14.5 px of the first name: 671 of its 1,456 px² > ¼.
+    spots = charts.label_spots([(300.0, 200.0, 5.0), (300.0, 200.0, 5.0)], [80.0, 80.0], (600.0, 400.0),
+                               [(0.0, 0.0, 600.0, 212.0)])
+    assert spots == ["top center", None]
+
+
+def test_quadrant_chart_leaves_off_names_crowded_out_and_keeps_them_in_the_hover():
+    frame = pd.DataFrame({
+        "manager": [f"Manager number {i:02d}" for i in range(12)], "margin_per_hour": [300.0] * 12,
+        "nps": [40.0] * 11 + [60.0], "revenue_amount": [1000.0] * 12, "manager_type": ["ideal"] * 12,
+    })
+    fig = charts.scatter_balance_quadrant(frame, "en", "RUB", x_split=300.0, y_split=40.0)
+    texts = [t for trace in fig.data for t in trace.text]
+    hovers = [h for trace in fig.data for h in trace.hovertext]
+    shown = [t for t in texts if t]
+    assert 1 <= len(shown) < 12 and "Manager number 11" in shown  # the one apart keeps its name
+    assert all(f"Manager number {i:02d}" in " ".join(hovers) for i in range(12))
+
+
 def test_quadrant_chart_places_each_name_where_no_other_name_is():
     frame = pd.DataFrame({
         "manager": ["Anna", "Boris", "Vera"], "margin_per_hour": [300.0, 300.0, 500.0],
