@@ -906,14 +906,16 @@ def load_service(filters: Filters, version: DataVersion, settings: Settings) -> 
     from metrics import distribution, service
 
     with scoped_tables(filters, version) as (backend, tables):
-        inter = tables["interactions"]
+        inter, daily = tables["interactions"], tables["interactions_daily"]
         kw = dict(start=filters.start, end=filters.end, sla_minutes=dict(settings.sla_minutes))
         out = {
-            "totals": backend.execute(service.service_speed(inter, **kw)),
+            "totals": backend.execute(service.service_speed(inter, interactions_daily=daily, **kw)),
             "by_channel": backend.execute(service.service_speed(
-                inter.filter(inter.channel.notnull()), by=("channel",), **kw).order_by("channel")),
+                inter.filter(inter.channel.notnull()), by=("channel",),
+                interactions_daily=daily.filter(daily.channel.notnull()), **kw).order_by("channel")),
             "by_manager": backend.execute(service.service_speed(
-                inter.filter(inter.manager.notnull()), by=("manager",), **kw)
+                inter.filter(inter.manager.notnull()), by=("manager",),
+                interactions_daily=daily.filter(daily.manager.notnull()), **kw)
                 .order_by([ibis.desc("missed_call_rate"), "manager"])),
             "weekday_hour": backend.execute(service.contacts_by_weekday_hour(
                 inter, start=filters.start, end=filters.end)),

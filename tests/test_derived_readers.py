@@ -151,6 +151,34 @@ def test_service_kpis_equal_service_speed_over_raw_rows(warehouse_tables, grante
 
 
 @pytest.mark.parametrize("granted", [False, True])
+def test_service_speed_with_daily_counts_equals_service_speed_over_raw_rows(warehouse_tables, granted):
+    """The Service page's three tables (the company, by channel, by manager — each filtered to
+    rows with the key, as load_service asks) and an SLA override: counts from the derived
+    table, quantiles and SLA hits from the raw rows, every column as over the raw rows alone.
+    The last window (January 2020) is before the data: the company's row of zeros, no groups."""
+    con, tables, staff, clients = warehouse_tables
+    columns = list(service.SERVICE_COLUMNS)
+    groups_seen = 0
+    for chosen in _scopes(staff, clients):
+        t = _scoped(tables, staff, clients, chosen, granted)
+        raw, daily = t["interactions"], t["interactions_daily"]
+        for start, end in [*WINDOWS, (dt.date(2020, 1, 1), dt.date(2020, 2, 1))]:
+            for by, sla in (((), None), (("channel",), None), (("manager",), None), ((), {"call": 3.0})):
+                rows, days = raw, daily
+                for key in by:
+                    rows, days = rows.filter(rows[key].notnull()), days.filter(days[key].notnull())
+                got = con.execute(service.service_speed(rows, start=start, end=end, by=by, sla_minutes=sla,
+                                                        interactions_daily=days))
+                want = con.execute(service.service_speed(rows, start=start, end=end, by=by, sla_minutes=sla))
+                if by:
+                    got, want = (f.sort_values(list(by)).reset_index(drop=True) for f in (got, want))
+                    assert list(got[by[0]]) == list(want[by[0]])
+                    groups_seen += len(got)
+                _same(got, want, columns)
+    assert groups_seen > 0
+
+
+@pytest.mark.parametrize("granted", [False, True])
 def test_hours_by_manager_from_daily_equal_the_raw_rows(warehouse_tables, granted):
     from metrics.managers import hours_by_manager
 
