@@ -355,12 +355,20 @@ def test_quadrant_chart_leaves_off_names_crowded_out_and_keeps_them_in_the_hover
         "manager": [f"Manager number {i:02d}" for i in range(12)], "margin_per_hour": [300.0] * 12,
         "nps": [40.0] * 11 + [60.0], "revenue_amount": [1000.0] * 12, "manager_type": ["ideal"] * 12,
     })
+    # Eleven equal markers (radius 24 px) at one spot, names 117 px wide: the eight positions
+    # around it overlap each other by < ¼ of a name (top and top-right share 39.3 × 10.4 of
+    # 117 × 18.2 px, 19 %), so managers 00-07 take them in order; 08-10 have nowhere left and
+    # keep their names in the hover only. Manager 11, alone higher up, keeps the top.
     fig = charts.scatter_balance_quadrant(frame, "en", "RUB", x_split=300.0, y_split=40.0)
-    texts = [t for trace in fig.data for t in trace.text]
+    names = [(t, p) for trace in fig.data for t, p in zip(trace.text, trace.textposition)]
     hovers = [h for trace in fig.data for h in trace.hovertext]
-    shown = [t for t in texts if t]
-    assert 1 <= len(shown) < 12 and "Manager number 11" in shown  # the one apart keeps its name
-    assert all(f"Manager number {i:02d}" in " ".join(hovers) for i in range(12))
+    positions = ["top center", "bottom center", "middle right", "middle left",
+                 "top right", "top left", "bottom right", "bottom left"]
+    assert [(t, p) for t, p in names if t] == [
+        *((f"Manager number {i:02d}", position) for i, position in enumerate(positions)),
+        ("Manager number 11", "top center")]
+    assert [n for n, (t, _) in enumerate(names) if not t] == [8, 9, 10]
+    assert all(f"Manager number {i:02d}" in hovers[i] for i in range(12))
 
 
 def test_quadrant_chart_places_each_name_where_no_other_name_is():
