@@ -30,18 +30,10 @@ def _warm() -> None:
             log.warning("the server did not start within %s s; the first page is not warmed", WAIT_FOR_RUNTIME_S)
             return
         time.sleep(0.05)
-    started = time.monotonic()
-    try:
-        from app_state import warmup
+    from app_state import warmup
 
-        warmup.enable_rewarm()  # and again after each import or undo
-        calls = warmup.warm_first_page()
-        snapshots = warmup.warm_meeting()
-    except Exception:
-        log.exception("warming the first pages failed; they compute on their first visit instead")
-        return
-    log.info("first pages warmed: %s Overview loader calls, %s meeting snapshots in %.1f s",
-             calls, snapshots, time.monotonic() - started)
+    warmup.enable_rewarm()  # and again after each import or undo
+    warmup.warm_pages("as the server starts")
 
 
 def main(argv: list[str]) -> None:

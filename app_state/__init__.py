@@ -35,37 +35,28 @@ GRAINS = ("month", "week")
 FILTER_KEYS = ("filter_start", "filter_end", "filter_grain", "filter_team", "filter_manager", "filter_segment")
 
 
-# the cached loaders keyed by a DataVersion: what a new data version makes unreachable
-_VERSIONED_LOADERS: list = []
-
-
 def cached(*, in_words: bool = False, **options):
     """``st.cache_data(**options)`` for a loader — or no cache at all when the process runs with
     ``DASHBOARD_NO_CACHE=1`` (the load harness's uncached baseline). Read when the module is
     loaded, like Streamlit's own config.
 
-    - A loader whose first parameter is ``filters`` computes numbers, the same in every
-      language: it is cached (and computed) once for all languages — it sees ``filters`` with
-      ``lang=""`` — unless ``in_words`` (its result holds text in the viewer's language).
-    - A loader with a ``version`` parameter is remembered: its entries are dropped when the
-      data changes (:func:`data_version`).
+    A loader whose first parameter is ``filters`` computes numbers, the same in every
+    language: it is cached (and computed) once for all languages — it sees ``filters`` with
+    ``lang=""`` — unless ``in_words`` (its result holds text in the viewer's language). Every
+    loader takes the ``version``, so a new data version drops them all (:func:`data_version`).
     """
     if os.environ.get("DASHBOARD_NO_CACHE") == "1":
         return lambda loader: loader
 
     def wrap(loader):
         cached_loader = st.cache_data(**options)(loader)
-        parameters = list(inspect.signature(loader).parameters)
-        if "version" in parameters:
-            _VERSIONED_LOADERS.append(cached_loader)
-        if in_words or parameters[:1] != ["filters"]:
+        if in_words or list(inspect.signature(loader).parameters)[:1] != ["filters"]:
             return cached_loader
 
         @functools.wraps(loader)
         def in_any_language(filters: Filters, *args, **kwargs):
             return cached_loader(dataclasses.replace(filters, lang=""), *args, **kwargs)
 
-        in_any_language.clear = cached_loader.clear
         return in_any_language
 
     return wrap
@@ -231,8 +222,7 @@ def _note_version(version: DataVersion) -> None:
     if seen is None or seen == version.number:
         return
     log.info("data version %s → %s: older cached results dropped", seen, version.number)
-    for loader in _VERSIONED_LOADERS:
-        loader.clear()
+    st.cache_data.clear()  # only the loaders use it, and each is keyed by the version
     from app_state import warmup
 
     warmup.after_change()
@@ -501,7 +491,7 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: s
     number_formats, widths = {}, {}
     for column, kind in columns.items():
         label = i18n.t(f"col.{column}", lang)
-        fmt = _missing_aware(_formatter(kind, lang, currency))
+        fmt = cell_formatter(kind, lang, currency)
         values = shown[column]
         if _is_number(values):
             # Streamlit draws a null cell as "None" whatever the Styler says: a missing number
@@ -532,7 +522,7 @@ def _export_frame(df: pd.DataFrame, columns: dict[str, str], lang: str, currency
     for column, kind in columns.items():
         values = df[column].reset_index(drop=True)
         if not (_is_number(values) or kind in ("text", "date")):
-            fmt = _missing_aware(_formatter(kind, lang, currency))
+            fmt = cell_formatter(kind, lang, currency)
             values = [fmt(v) for v in values]
         export[i18n.t(f"col.{column}", lang)] = values
     return export
@@ -545,7 +535,7 @@ def _static_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency
 
     view = pd.DataFrame(index=df.index)
     for column, kind in columns.items():
-        fmt = _missing_aware(_formatter(kind, lang, currency))
+        fmt = cell_formatter(kind, lang, currency)
         view[i18n.t(f"col.{column}", lang)] = [plain(fmt(v)) for v in df[column]]
     st.table(view.reset_index(drop=True), hide_index=True)
 
@@ -960,13 +950,18 @@ def risk_score_text(settings: Settings, lang: str) -> str:
                      ("no_contact", "revenue_drop", "detractor", "open_complaint")})
 
 
-@cached(in_words=True, show_spinner=False, max_entries=256)
 def load_at_risk(filters: Filters, version: DataVersion, settings: Settings) -> pd.DataFrame:
     """One row per at-risk client as of the window's end, largest revenue at risk first, with
-    its reasons in the viewer's language (the rows themselves are computed once for all)."""
+    its reasons in the viewer's language: the rows are cached once for all languages, the
+    reasons per language (not a second copy of 189k rows per language at 10M)."""
     at_risk = _at_risk_rows(filters, version, settings)
-    at_risk["reasons"] = _reasons_text(at_risk, filters.lang)
+    at_risk["reasons"] = _at_risk_reasons(filters, version, settings)
     return at_risk
+
+
+@cached(in_words=True, show_spinner=False, max_entries=256)
+def _at_risk_reasons(filters: Filters, version: DataVersion, settings: Settings) -> list[str]:
+    return _reasons_text(_at_risk_rows(filters, version, settings), filters.lang)
 
 
 @cached(show_spinner=False, max_entries=256)

@@ -100,15 +100,22 @@ def after_change() -> threading.Thread | None:
     return worker
 
 
+def warm_pages(occasion: str) -> None:
+    """The first page, then the meeting (both logged with their time); a failure is logged and
+    nothing else happens: the pages then compute on their next visit."""
+    started = time.monotonic()
+    try:
+        calls, snapshots = warm_first_page(), warm_meeting()
+    except Exception:
+        log.exception("warming the first pages %s failed; they compute on their next visit", occasion)
+        return
+    log.info("first pages warmed %s: %s Overview loader calls, %s meeting snapshots in %.1f s",
+             occasion, calls, snapshots, time.monotonic() - started)
+
+
 def _rewarm_until_current() -> None:
     while True:
-        started = time.monotonic()
-        try:
-            calls, snapshots = warm_first_page(), warm_meeting()
-            log.info("warmed again after a data change: %s Overview loader calls, %s meeting snapshots "
-                     "in %.1f s", calls, snapshots, time.monotonic() - started)
-        except Exception:
-            log.exception("warming again after a data change failed; the pages compute on their next visit")
+        warm_pages("after a data change")
         with _rewarm_lock:
             if not _rewarm["again"]:
                 _rewarm["worker"] = None
