@@ -468,12 +468,13 @@ def bar_nps_by_manager(df: pd.DataFrame, lang: str) -> go.Figure:
     ]
     fig.update_xaxes(type="category", tickmode="array", tickvals=names, ticktext=ticks)
     fig.update_yaxes(range=[-100, 100], zeroline=True)
-    for name, nps in zip(names, rows["nps"], strict=True):
-        # the value just inside the bar's end, on a white patch: the interval's line passes
-        # behind it instead of through the digits
-        fig.add_annotation(x=name, y=nps, text=i18n.fmt_number(nps, lang), showarrow=False,
-                           yanchor="top" if nps > 0 else "bottom", bgcolor="rgba(255, 255, 255, 0.9)",
-                           borderpad=1, font=dict(size=BASE_FONT_PX - 2))
+    # the value just inside the bar's end, on a white patch: the interval's line passes behind
+    # it instead of through the digits (set at once: add_annotation re-checks every earlier one)
+    fig.update_layout(annotations=[
+        dict(x=name, y=nps, text=i18n.fmt_number(nps, lang), showarrow=False, yanchor="top" if nps > 0 else "bottom",
+             bgcolor="rgba(255, 255, 255, 0.9)", borderpad=1, font=dict(size=BASE_FONT_PX - 2))
+        for name, nps in zip(names, rows["nps"], strict=True)
+    ])
     return fig
 
 

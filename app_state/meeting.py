@@ -411,17 +411,35 @@ def presentation_bar(deck: list[Slide], week: str, lang: str) -> int:
     return number
 
 
-def agenda_items(deck: list[Slide], lang: str) -> list[str]:
-    """The agenda: one line per slide, the managers' slides as one line ('5–26. Managers (22)')."""
-    managers = [i for i, slide in enumerate(deck, start=1) if slide.kind == "manager"]
-    items = []
+def sections(deck: list[Slide], lang: str) -> list[tuple[str, list[Slide]]]:
+    """The deck as the agenda and the desk page list it: one (heading, slides) per slide, the
+    managers' slides folded into one ('5–26. Managers (22)', all their slides)."""
+    managers = [slide for slide in deck if slide.kind == "manager"]
+    out = []
     for number, slide in enumerate(deck, start=1):
         if slide.kind != "manager":
-            items.append(f"{number}. {slide.title}")
-        elif number == managers[0]:
-            span = f"{managers[0]}–{managers[-1]}" if len(managers) > 1 else f"{managers[0]}"
-            items.append(i18n.t("meeting.agenda.managers", lang, span=span, n=len(managers)))
-    return items
+            out.append((f"{number}. {slide.title}", [slide]))
+        elif slide is managers[0]:
+            span = f"{number}–{number + len(managers) - 1}" if len(managers) > 1 else f"{number}"
+            out.append((i18n.t("meeting.agenda.managers", lang, span=span, n=len(managers)), managers))
+    return out
+
+
+def agenda_items(deck: list[Slide], lang: str) -> list[str]:
+    """The agenda: one line per slide, the managers' slides as one line ('5–26. Managers (22)')."""
+    return [heading for heading, _ in sections(deck, lang)]
+
+
+def manager_choice(managers: list[Slide], lang: str) -> Slide:
+    """At the desk, one manager's report at a time (the presentation walks them all): a picker
+    of the managers in slide order, the largest revenue first."""
+    if len(managers) == 1:
+        return managers[0]
+    by_name = {slide.manager: slide for slide in managers}
+    if st.session_state.get("meeting_manager") not in by_name:
+        st.session_state["meeting_manager"] = managers[0].manager
+    name = st.selectbox(i18n.t("meeting.manager.pick", lang), list(by_name), key="meeting_manager")
+    return by_name[name]
 
 
 def agenda_markdown(deck: list[Slide], lang: str) -> str:

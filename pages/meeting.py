@@ -152,6 +152,6 @@ else:
     st.caption(t("meeting.caption", lang, week=meeting.week_label(week, lang)))
     meeting.present_button(lang)
     meeting.pack_buttons(snapshot, lang, currency)
-    for index, slide in enumerate(deck, start=1):
-        st.header(f"{index}. {plain(slide.title)}", divider="gray")
-        show(slide)
+    for heading, group in meeting.sections(deck, lang):
+        st.header(plain(heading), divider="gray")
+        show(group[0] if group[0].kind != "manager" else meeting.manager_choice(group, lang))

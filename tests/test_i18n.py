@@ -257,6 +257,40 @@ def test_fmt_percent_exact(rate, lang, digits, expected):
     assert i18n.fmt_percent(rate, lang, digits) == expected
 
 
+_CURRENCIES = ("RUB", "USD", "EUR", "GBP", "KZT", "CNY", "JPY", "CHF", "BYN", "XYZ")  # XYZ: no symbol known
+
+
+@given(cents=st.integers(min_value=-10**15, max_value=10**15), scale=st.integers(min_value=0, max_value=4),
+       lang=st.sampled_from(["en", "ru"]), currency=st.sampled_from(_CURRENCIES),
+       digits=st.integers(min_value=0, max_value=3))
+def test_number_money_and_percent_are_babels_text(cents, scale, lang, currency, digits):
+    """The formatters build each text from babel's layout read off two probes; babel itself
+    formatting the same rounded value is the oracle (amounts to ±10^15, 0–4 decimals)."""
+    from i18n import _numbers
+
+    x = cents / 10**scale
+    assert i18n.fmt_money(x, lang, currency, digits) == _numbers._babel_money(
+        _numbers._rounded(x, digits), lang, digits, currency)
+    assert i18n.fmt_number(x, lang, digits) == _numbers._babel_number(_numbers._rounded(x, digits), lang, digits, "")
+    rate = x / 1000
+    assert i18n.fmt_percent(rate, lang, digits) == _numbers._babel_percent(
+        _numbers._rounded(rate, digits + 2), lang, digits, "")
+
+
+def test_a_layout_babel_does_not_match_falls_back_to_babel(monkeypatch):
+    """When babel's probe text does not hold the digits as this module writes them (another
+    grouping, say), every value of that kind is babel's own text."""
+    from i18n import _numbers
+
+    _numbers._layout.cache_clear()
+    monkeypatch.setattr(_numbers, "get_group_symbol", lambda locale: "'")  # not what babel writes
+    try:
+        assert _numbers._layout("money", "ru", 0, "RUB") is None
+        assert i18n.fmt_money(1234567.4, "ru", "RUB") == f"1{NB}234{NB}567{NB}₽"
+    finally:
+        _numbers._layout.cache_clear()
+
+
 # ---------------------------------------------------------------- dates, weeks, durations
 
 

@@ -214,6 +214,41 @@ def test_agenda_folds_the_managers_slides_into_one_line():
                                         "5–7. The managers, one slide each (3)", "8. Decisions"]
 
 
+def test_the_desk_shows_one_managers_report_at_a_time(meeting, db):
+    """The desk page folds the managers' slides under the agenda's one line and shows the report
+    of the manager picked (largest revenue of the week first). Revenue per manager in SQL: the
+    client's listed manager, else the one with most interactions with it in the week."""
+    week = last_complete_week(db)
+    monday = week_start(week)
+    revenue = dict(sql(db, """
+        WITH listed AS (SELECT client_id, max(manager) AS manager FROM clients GROUP BY client_id),
+             busiest AS (SELECT client_id, manager FROM interactions
+                         WHERE occurred_at >= $mon AND occurred_at < $end AND manager IS NOT NULL
+                           AND client_id IN (SELECT client_id FROM listed WHERE manager IS NULL)
+                         GROUP BY client_id, manager
+                         QUALIFY row_number() OVER (PARTITION BY client_id ORDER BY count(*) DESC, manager) = 1),
+             book AS (SELECT * FROM listed WHERE manager IS NOT NULL UNION ALL SELECT * FROM busiest)
+        SELECT book.manager, sum(amount) FROM payments JOIN book USING (client_id)
+        WHERE paid_at >= $mon AND paid_at < $end GROUP BY book.manager""",
+        {"mon": monday, "end": monday + dt.timedelta(days=7)}))
+    at = meeting()
+    picker = at.selectbox(key="meeting_manager")
+    names = list(picker.options)
+    assert len(names) >= len(revenue) >= 3
+    assert names[:len(revenue)] == sorted(revenue, key=lambda name: -revenue[name])
+    headings = [h.value for h in at.header]
+    first = 5  # agenda, KPIs, changes, risk, then the managers
+    folded = i18n.t("meeting.agenda.managers", "en", span=f"{first}–{first + len(names) - 1}", n=len(names))
+    assert folded in headings and not any(plain(name) in heading for name in names for heading in headings)
+
+    def revenue_card() -> str:  # the KPI slide's card comes first, the manager's report last
+        return [m for m in at.metric if m.label == i18n.t("metric.revenue_amount.label", "en")][-1].value
+
+    assert picker.value == names[0] and revenue_card() == i18n.fmt_money(revenue[names[0]], "en", "RUB")
+    at.selectbox(key="meeting_manager").set_value(names[2]).run()
+    assert revenue_card() == i18n.fmt_money(revenue[names[2]], "en", "RUB")
+
+
 def test_the_bridge_compares_4_weeks_with_the_4_before_on_request(meeting, db):
     import json
 
