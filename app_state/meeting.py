@@ -18,7 +18,7 @@ import streamlit as st
 
 import i18n
 from app_state import (DataOptions, DataVersion, Filters, Settings, _clean, _revenue_totals, _service_kpis, cached,
-                       cursor, load_at_risk, load_scorecard, scoped_tables)
+                       concurrently, cursor, load_at_risk, load_scorecard, scoped_tables)
 from app_state.safe_text import plain
 
 WEEKS_BACK = 4  # the KPI average is over the 4 weeks before the meeting's week
@@ -187,11 +187,12 @@ def _with_decisions(snapshot: Snapshot) -> Snapshot:
 
 def build_snapshot(filters: Filters, version: DataVersion, settings: Settings, week: str) -> Snapshot:
     filters = week_filters(filters, week)  # the sidebar's dates do not matter: one cache entry per week
-    kpis = load_week_kpis(filters, version, settings, week)
-    numbers = Snapshot(week, dt.datetime.now(), kpis["rows"], kpis["nps_ci"],
-                       load_week_changes(filters, version, week), load_week_changes(filters, version, week, 4),
-                       load_week_risk(filters, version, settings, week),
-                       load_week_managers(filters, version, week), pd.DataFrame(), pd.DataFrame())
+    risk, managers, kpis, changes, changes_4w = concurrently(  # the longest first
+        lambda: load_week_risk(filters, version, settings, week), lambda: load_week_managers(filters, version, week),
+        lambda: load_week_kpis(filters, version, settings, week), lambda: load_week_changes(filters, version, week),
+        lambda: load_week_changes(filters, version, week, 4))
+    numbers = Snapshot(week, dt.datetime.now(), kpis["rows"], kpis["nps_ci"], changes, changes_4w, risk, managers,
+                       pd.DataFrame(), pd.DataFrame())
     return _with_decisions(numbers)
 
 

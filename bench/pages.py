@@ -27,22 +27,24 @@ import sys
 import time
 from pathlib import Path
 
-# page → [(loader, extra arguments after (filters, version))]; "settings", "manager", "client",
-# "week" are filled in at run time, anything else is passed as it is.
+# page → its steps, in order; a step is the loaders the page runs side by side
+# (app_state.concurrently), each as (loader, extra arguments after (filters, version));
+# "settings", "manager", "client", "week" are filled in at run time, anything else is passed as it is.
 PAGES = {
-    "overview": [("load_kpis", ("settings",)), ("load_kpi_trend", ("settings",)),
-                 ("load_revenue_by_period", ("settings",))],
-    "retention": [("load_retention", ("logo",)), ("load_nrr_grr", ())],
-    "ltv": [("load_ltv_curves", ("margin", "settings")), ("load_ltv_distribution", ("margin", "settings")),
-            ("load_top_clients", ("margin", "settings"))],
-    "nps": [("load_nps", ())],
-    "managers": [("load_scorecard", ()), ("load_growth_index", ()), ("load_manager_clients", ("manager",))],
-    "service": [("load_service", ("settings",))],
-    "clients": [("load_concentration", ()), ("load_at_risk", ("settings",)), ("load_client_list", ("",)),
-                ("load_client_detail", ("client",))],
-    "meeting": [("meeting.load_week_kpis", ("settings", "week")), ("meeting.load_week_changes", ("week",)),
-                ("meeting.load_week_changes", ("week", 4)),
-                ("meeting.load_week_risk", ("settings", "week")), ("meeting.load_week_managers", ("week",))],
+    "overview": [(("load_kpis", ("settings",)), ("load_kpi_trend", ("settings",))),
+                 (("load_revenue_by_period", ("settings",)),)],
+    "retention": [(("load_nrr_grr", ()),), (("load_retention", ("logo",)),)],
+    "ltv": [(("load_ltv_distribution", ("margin", "settings")), ("load_top_clients", ("margin", "settings")),
+             ("load_ltv_curves", ("margin", "settings")))],
+    "nps": [(("load_nps", ()),)],
+    "managers": [(("load_scorecard", ()), ("load_growth_index", ())), (("load_manager_clients", ("manager",)),)],
+    "service": [(("load_service", ("settings",)),)],
+    "clients": [(("load_at_risk", ("settings",)), ("load_concentration", ())), (("load_client_list", ("",)),),
+                (("load_client_detail", ("client",)),)],
+    # app_state.meeting.build_snapshot's loaders, side by side as it runs them
+    "meeting": [(("meeting.load_week_risk", ("settings", "week")), ("meeting.load_week_managers", ("week",)),
+                 ("meeting.load_week_kpis", ("settings", "week")), ("meeting.load_week_changes", ("week",)),
+                 ("meeting.load_week_changes", ("week", 4)))],
 }
 
 
@@ -65,18 +67,23 @@ def _context(db: Path):
 
 
 def run_page(page: str, filters, version, values: dict) -> list:
-    """What the page's loaders return, in the order of PAGES[page]."""
+    """What the page's loaders return, in the order of PAGES[page], each step's loaders run
+    side by side as the page runs them."""
+    import functools
+
     import app_state
 
     import app_state.meeting  # noqa: F401 (the meeting's loaders: app_state.meeting.load_*)
 
     results = []
-    for loader, extra in PAGES[page]:
-        args = [values.get(a, a) for a in extra]
-        target = app_state
-        for part in loader.split("."):
-            target = getattr(target, part)
-        results.append(target(filters, version, *args))
+    for step in PAGES[page]:
+        calls = []
+        for loader, extra in step:
+            target = app_state
+            for part in loader.split("."):
+                target = getattr(target, part)
+            calls.append(functools.partial(target, filters, version, *(values.get(a, a) for a in extra)))
+        results.extend(app_state.concurrently(*calls))
     return results
 
 

@@ -13,7 +13,8 @@ lang, f = ctx.lang, ctx.filters
 st.title(t("page.managers.title", lang))
 st.caption(t("page.managers.caption", lang))
 
-card = app_state.load_scorecard(f, ctx.version)
+card, growth = app_state.concurrently(lambda: app_state.load_scorecard(f, ctx.version),
+                                      lambda: app_state.load_growth_index(f, ctx.version))
 scorecard = card["rows"]
 if scorecard.empty:
     st.info(t("app.no_data_in_window", lang))
@@ -38,7 +39,6 @@ with left:
         y_split=card["nps_median"]), width="stretch")
     st.caption(t("page.managers.balance.note", lang))
 with right:
-    growth = app_state.load_growth_index(f, ctx.version)
     st.plotly_chart(charts.bar_growth_index(growth, lang, currency=f.currency), width="stretch")
     st.info(t("page.managers.growth.explain", lang))
 

@@ -12,8 +12,8 @@ lang, f = ctx.lang, ctx.filters
 st.title(t("page.overview.title", lang))
 st.caption(t("page.overview.caption", lang))
 
-kpis = app_state.load_kpis(f, ctx.version, ctx.settings)
-trend = app_state.load_kpi_trend(f, ctx.version, ctx.settings)
+kpis, trend = app_state.concurrently(lambda: app_state.load_kpis(f, ctx.version, ctx.settings),
+                                     lambda: app_state.load_kpi_trend(f, ctx.version, ctx.settings))
 
 for row_of_kpis in (kpis.iloc[:4], kpis.iloc[4:]):
     for column, kpi in zip(st.columns(4, border=True), row_of_kpis.itertuples()):

@@ -329,3 +329,49 @@ def _clear_caches() -> None:
     import streamlit as st
 
     st.cache_data.clear()
+
+
+def test_loaders_run_side_by_side_and_come_back_in_their_order():
+    second_ran = threading.Event()
+
+    def first():
+        assert second_ran.wait(10)  # set only if the second runs while the first waits
+        return "first"
+
+    def second():
+        second_ran.set()
+        return "second"
+
+    assert app_state.concurrently(first, second, lambda: "third") == ["first", "second", "third"]
+
+
+def test_a_loader_that_fails_fails_the_page_once_the_others_are_done():
+    done = []
+
+    def fails():
+        raise ValueError("boom")
+
+    def slow():
+        time.sleep(0.2)
+        done.append("slow")
+        return 1
+
+    with pytest.raises(ValueError, match="boom"):
+        app_state.concurrently(fails, slow)
+    assert done == ["slow"]
+
+
+def test_loaders_side_by_side_see_the_page_runs_context():
+    def script():
+        import streamlit as st
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        import app_state
+
+        ours = get_script_run_ctx()
+        seen = app_state.concurrently(get_script_run_ctx, get_script_run_ctx)
+        st.write(f"same context: {all(ctx is ours for ctx in seen) and ours is not None}")
+
+    at = AppTest.from_function(script, default_timeout=30)
+    at.run()
+    assert not at.exception and [m.value for m in at.markdown] == ["same context: True"]
