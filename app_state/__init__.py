@@ -77,7 +77,7 @@ def concurrently(*calls):
 
     from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-    if len(calls) < 2:
+    if len(calls) < 2 or LOADER_THREADS < 2:
         return [call() for call in calls]
     context = get_script_run_ctx(suppress_warning=True)
 

@@ -15,17 +15,8 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
-from metrics._time import check_grain, numbered, period_start, periods_between, shift_period, ts_literal
-
-
-def last_payment_per_span(payments: ir.Table, bounds: list[dt.date]) -> ir.Table:
-    """payments (positive, all before ``bounds[-1]``) → one row per (client_id, k) with
-    last_paid_at: the last payment in span k = [bounds[k−1], bounds[k]) (span 0: everything
-    before bounds[0]). The last payment before bound j is the max over spans k ≤ j."""
-    span = ibis.cases(*((payments.paid_at < ts_literal(b), k) for k, b in enumerate(bounds)),
-                      else_=len(bounds) - 1)
-    spans = payments.mutate(k=span)
-    return spans.group_by(["client_id", "k"]).aggregate(last_paid_at=spans.paid_at.max())
+from metrics._time import (Window, check_grain, in_window, numbered, period_start, periods_between, shift_period,
+                           ts_literal)
 
 
 def recorded_churn(clients: ir.Table) -> ir.Table:
@@ -113,38 +104,25 @@ def churn_by_period(
     positive = positive.left_join(recorded, "client_id").select(
         positive.client_id, positive.paid_at, recorded.churned_at)
 
-    # Inferred churn (no churned_at): active as of bound j ⟺ a positive payment in
-    # [bound j − churn_after_days, bound j). Only the last payment of each (client, bucket of
-    # payments between two bounds) can decide that, so payments shrink to those first.
-    inferred = positive.filter(positive.churned_at.isnull())
-    lasts = last_payment_per_span(inferred, bounds)
-    # A client's span k (with its last payment L) decides the bounds from k up to the client's
-    # next span with a payment: active there while bound j ≤ L + churn_after_days, i.e. for j in
-    # [k, reach], reach = the last such j. So each span row holds one interval of bounds where
-    # the client is active, the intervals of one client are disjoint, and a client in the base
-    # at j churns in period j when its interval ends at j and the next span does not carry on
-    # at j + 1.
-    active_until = lasts.last_paid_at + ibis.interval(days=churn_after_days)
-    reach = sum((ibis.ifelse(active_until >= ts_literal(b), 1, 0) for b in bounds), ibis.literal(0)) - 1
-    by_client = ibis.window(group_by="client_id", order_by="k")
-    spans = lasts.mutate(k=lasts.k.cast("int64"), reach=reach.cast("int64"))
-    # both leads over one window: one sort of the spans by client
-    spans = spans.mutate(next_k=spans.k.lead().over(by_client),
-                         next_reach=spans.reach.lead().over(by_client))
-    spans = spans.mutate(
-        hi=ibis.least(spans.reach, spans.next_k.fill_null(last + 1) - 1),
-        is_next_active=(spans.next_reach >= spans.next_k).fill_null(False),
-    )
-    spans = spans.filter((spans.hi >= spans.k) & (spans.k < last))
-    ends = ibis.least(spans.hi, last - 1)
-    # base of period j = clients active at bound j: +1 where an interval starts, −1 after it ends
-    steps = spans.select(pos=spans.k, step=ibis.literal(1)).union(
-        spans.select(pos=ends + 1, step=ibis.literal(-1)))
-    steps = steps.group_by("pos").aggregate(step=steps.step.sum())
-    opened = steps.join(index, steps.pos <= index.j)
-    inferred_base = opened.group_by(opened.j).aggregate(base_clients_count=opened.step.sum())
-    churns = spans.filter((spans.hi < last) & ~((spans.next_k == spans.hi + 1) & spans.is_next_active))
-    inferred_churned = churns.group_by(j=churns.hi).aggregate(churned_count=churns.count())
+    # Inferred churn (no churned_at): a client is active at bound j ⟺ it has a positive payment
+    # in [bound j − churn_after_days, bound j) — then it is in period j's base — and it churns in
+    # period j ⟺ active at bound j and not at bound j + 1: its last payment before bound j + 1,
+    # L ≥ bound j − days, puts its churn date L + days in [bound j, bound j + 1). So each bound
+    # looks only at its own days of payments, in one per-client pass (10M interactions, 12
+    # months: 0.64 → 0.26 s; it was a span of payments per client and period, then windows over them).
+    lookback = dt.timedelta(days=churn_after_days)
+    inferred = positive.filter(positive.churned_at.isnull(), positive.paid_at >= ts_literal(bounds[0] - lookback))
+    active = inferred.group_by("client_id").aggregate(**{
+        f"active_{j}": in_window(inferred.paid_at, Window(b - lookback, b)).any() for j, b in enumerate(bounds)})
+    flags = [active[f"active_{j}"].fill_null(False) for j in range(len(bounds))]
+    totals = active.aggregate(**{
+        name: active.count(where=condition)
+        for j in range(last)
+        for name, condition in ((f"base_{j}", flags[j]), (f"churned_{j}", flags[j] & ~flags[j + 1]))})
+    inferred_counts = ibis.union(*(
+        totals.select(j=ibis.literal(j, "int64"), base_clients_count=totals[f"base_{j}"],
+                      churned_count=totals[f"churned_{j}"])
+        for j in range(last)))
 
     # Recorded churn: in the base of period j from the first positive payment before bound j
     # until churned_at; churned in the period whose end passes churned_at.
@@ -159,11 +137,7 @@ def churn_by_period(
         base_clients_count=recorded_base.count(),
         churned_count=recorded_base.count(where=recorded_base.is_churned),
     )
-    per_period = (
-        inferred_base.select("j", "base_clients_count", churned_count=ibis.literal(0, "int64"))
-        .union(inferred_churned.select("j", base_clients_count=ibis.literal(0, "int64"), churned_count="churned_count"))
-        .union(recorded_counts.select("j", "base_clients_count", "churned_count"))
-    )
+    per_period = inferred_counts.union(recorded_counts.select("j", "base_clients_count", "churned_count"))
     per_period = per_period.group_by("j").aggregate(
         base_clients_count=per_period.base_clients_count.sum(),
         churned_count=per_period.churned_count.sum(),

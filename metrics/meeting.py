@@ -12,11 +12,13 @@ Two windows are compared: ``prev`` (e.g. last week) and ``cur`` (this week), hal
 
 from __future__ import annotations
 
+import datetime as dt
+
 import ibis
 import ibis.expr.types as ir
 
 from metrics._time import Window, client_revenue_in_windows, in_window, numbered, ts_literal
-from metrics.churn import last_payment_per_span, recorded_churn
+from metrics.churn import recorded_churn
 from metrics.managers import left_attach
 from metrics.nps import DETRACTOR_MAX_SCORE, PROMOTER_MIN_SCORE
 
@@ -262,12 +264,13 @@ def client_flow_by_window(payments: ir.Table, clients: ir.Table, *, windows, chu
     The churn date is taken as of each window's end, as in :func:`client_churn_dates`: recorded
     ``churned_at`` when present; else L + churn_after_days with L the last positive payment
     before the end — counted when it falls in [start, end), i.e. L ∈ [start − days, end − days).
-    L for every end comes from the last payment of each (client, bucket between two ends).
+    That holds exactly when the client's last positive payment in [start − days, end) comes
+    before end − days (an earlier L is outside; a later payment means not churned yet), so each
+    window looks only at its own days of payments, one per-client pass for all windows (10M
+    interactions, five weeks: 0.47 → 0.19 s; it was every client × every end).
     """
-    ends = sorted({end for _, end in windows})
     index = numbered(len(windows), "w")
     index = index.mutate(
-        j=ibis.cases(*((index.w == w, ends.index(end)) for w, (_, end) in enumerate(windows))),
         lo=ibis.cases(*((index.w == w, ts_literal(s)) for w, (s, _) in enumerate(windows))),
         hi=ibis.cases(*((index.w == w, ts_literal(e)) for w, (_, e) in enumerate(windows))),
     )
@@ -280,16 +283,17 @@ def client_flow_by_window(payments: ir.Table, clients: ir.Table, *, windows, chu
     lost_recorded = recorded.join(index, [recorded.churned_at >= index.lo, recorded.churned_at < index.hi])
     lost_recorded = lost_recorded.group_by("w").aggregate(recorded_count=lost_recorded.count())
 
-    inferred = positive.filter(positive.paid_at < ts_literal(ends[-1])).anti_join(recorded, "client_id")
-    lasts = last_payment_per_span(inferred, ends)
-    as_of = numbered(len(ends))
-    last_before = lasts.join(as_of, lasts.k <= as_of.j)
-    last_before = last_before.group_by(["client_id", "j"]).aggregate(last_paid_at=last_before.last_paid_at.max())
-    churn_at = last_before.last_paid_at + ibis.interval(days=churn_after_days)
-    last_before = last_before.mutate(churn_at=churn_at)
-    lost_inferred = last_before.join(index, [last_before.j == index.j, last_before.churn_at >= index.lo,
-                                             last_before.churn_at < index.hi])
-    lost_inferred = lost_inferred.group_by("w").aggregate(inferred_count=lost_inferred.count())
+    lookback = dt.timedelta(days=churn_after_days)
+    seen = [Window(start - lookback, end) for start, end in windows]  # each window's days of payments
+    inferred = positive.filter(in_window(positive.paid_at, Window(min(s.start for s in seen),
+                                                                   max(s.end for s in seen))))
+    inferred = inferred.anti_join(recorded, "client_id")
+    lasts = inferred.group_by("client_id").aggregate(**{
+        f"last_{w}": inferred.paid_at.max(where=in_window(inferred.paid_at, days)) for w, days in enumerate(seen)})
+    lost = lasts.aggregate(**{f"lost_{w}": lasts.count(where=lasts[f"last_{w}"] < ts_literal(end - lookback))
+                              for w, (_, end) in enumerate(windows)})
+    lost_inferred = ibis.union(*(lost.select(w=ibis.literal(w, "int64"), inferred_count=lost[f"lost_{w}"])
+                                 for w in range(len(windows))))
 
     out = index.select("w")
     for part in (new, lost_recorded, lost_inferred):
