@@ -126,6 +126,26 @@ def test_at_risk_clients_custom_thresholds_and_weights(backend):
     assert rows.risk_score.to_dict() == {"r1": 1.0, "r2": 2.0, "r3": 0.5, "r6": 1.0}
 
 
+def test_revenue_change_counts_a_missing_period_as_zero_and_needs_a_positive_earlier_one(backend):
+    """Three clients never contacted (the interactions and answers are the r clients'), so each
+    is flagged and listed: q1 paid 400 in February and nothing in March (−100 %), q2 refunded 50
+    in February and paid 100 in March (earlier period ≤ 0: no rate), q3 paid only in March (no
+    earlier period: no rate)."""
+    clients = _nullable(pd.DataFrame({"client_id": ["q1", "q2", "q3"], "client_name": ["Q1", "Q2", "Q3"],
+                                      "manager": ["Anna"] * 3, "signed_at": pd.to_datetime(["2023-01-01"] * 3),
+                                      "churned_at": pd.to_datetime([N, N, "2024-06-01"])}))  # later: not yet
+    payments = _nullable(pd.DataFrame({
+        "paid_at": pd.to_datetime(["2024-02-05", "2024-02-06", "2024-03-06", "2024-03-07"]),
+        "client_id": ["q1", "q2", "q2", "q3"], "amount": [400.0, -50.0, 100.0, 100.0]}))
+    t = backend.tables(payments=payments, clients=clients, interactions=INTERACTIONS, nps=NPS)  # none of theirs
+    out = backend.execute(at_risk_clients(t["payments"], t["clients"], t["interactions"], t["nps"],
+                                          as_of=AS_OF, grain="month"))
+    assert list(out.client_id) == ["q1", "q3", "q2"]  # by revenue at stake: 400, 100, 100 − 50
+    assert list(out.revenue_at_risk_amount) == [400.0, 100.0, 50.0]
+    assert out.revenue_change_rate.iloc[0] == -1.0 and out.revenue_change_rate.iloc[1:].isna().all()
+    assert [bool(v) for v in out.is_revenue_drop] == [True, False, False]
+
+
 def test_risk_reasons_keys_and_params(duck):
     rows = _at_risk(duck).set_index("client_id", drop=False)
     reasons = {c: risk_reasons(rows.loc[c].to_dict()) for c in rows.index}
