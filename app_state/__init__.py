@@ -921,30 +921,45 @@ def load_manager_clients(filters: Filters, version: DataVersion, manager: str) -
 
 @cached(show_spinner=False, max_entries=256)
 def load_service(filters: Filters, version: DataVersion, settings: Settings) -> dict[str, pd.DataFrame]:
-    """Service frames: totals, by_channel, by_manager, weekday_hour, two minute histograms."""
+    """Service frames: totals, by_channel, by_manager, weekday_hour, two minute histograms —
+    each part on its own cursor, side by side (:func:`concurrently`; 10M, medians of 4: 1.74 → 1.46 s)."""
     from metrics import distribution, service
 
-    with scoped_tables(filters, version) as (backend, tables):
+    kw = dict(start=filters.start, end=filters.end, sla_minutes=dict(settings.sla_minutes))
+
+    def speed(backend, tables, by=()):
         inter, daily = tables["interactions"], tables["interactions_daily"]
-        kw = dict(start=filters.start, end=filters.end, sla_minutes=dict(settings.sla_minutes))
-        out = {
-            "totals": backend.execute(service.service_speed(inter, interactions_daily=daily, **kw)),
-            "by_channel": backend.execute(service.service_speed(
-                inter.filter(inter.channel.notnull()), by=("channel",),
-                interactions_daily=daily.filter(daily.channel.notnull()), **kw).order_by("channel")),
-            "by_manager": backend.execute(service.service_speed(
-                inter.filter(inter.manager.notnull()), by=("manager",),
-                interactions_daily=daily.filter(daily.manager.notnull()), **kw)
-                .order_by([ibis.desc("missed_call_rate"), "manager"])),
-            "weekday_hour": backend.execute(service.contacts_by_weekday_hour(
-                inter, start=filters.start, end=filters.end)),
-        }
-        window = _in_window(inter, "occurred_at", filters)
-        for column in ("first_response_min", "resolution_min"):
+        if by:
+            inter, daily = inter.filter(inter[by[0]].notnull()), daily.filter(daily[by[0]].notnull())
+        expr = service.service_speed(inter, by=by, interactions_daily=daily, **kw)
+        order = {(): [], ("channel",): ["channel"], ("manager",): [ibis.desc("missed_call_rate"), "manager"]}[by]
+        return backend.execute(expr.order_by(order) if order else expr)
+
+    def minutes(column):
+        def histogram(backend, tables):
+            window = _in_window(tables["interactions"], "occurred_at", filters)
             answered = window.filter(window[column].notnull())
-            out[column] = backend.execute(distribution.histogram(
-                answered, column, edges=_nice_edges(backend, answered, column)))
-    return out
+            return backend.execute(distribution.histogram(answered, column,
+                                                          edges=_nice_edges(backend, answered, column)))
+        return histogram
+
+    parts = {
+        "totals": speed,
+        "by_channel": functools.partial(speed, by=("channel",)),
+        "by_manager": functools.partial(speed, by=("manager",)),
+        "first_response_min": minutes("first_response_min"),
+        "resolution_min": minutes("resolution_min"),
+        "weekday_hour": lambda backend, tables: backend.execute(service.contacts_by_weekday_hour(
+            tables["interactions"], start=filters.start, end=filters.end)),
+    }
+    frames = concurrently(*(functools.partial(_scoped, filters, version, part) for part in parts.values()))
+    return dict(zip(parts, frames))
+
+
+def _scoped(filters: Filters, version: DataVersion, part):
+    """``part(backend, tables)`` on a cursor of its own, with the filters' scope."""
+    with scoped_tables(filters, version) as (backend, tables):
+        return part(backend, tables)
 
 
 @cached(show_spinner=False, max_entries=256)
