@@ -927,13 +927,12 @@ def load_service(filters: Filters, version: DataVersion, settings: Settings) -> 
 
     kw = dict(start=filters.start, end=filters.end, sla_minutes=dict(settings.sla_minutes))
 
-    def speed(backend, tables, by=()):
+    def speed(backend, tables, by=(), order=()):
         inter, daily = tables["interactions"], tables["interactions_daily"]
-        if by:
+        if by:  # the rows with the key
             inter, daily = inter.filter(inter[by[0]].notnull()), daily.filter(daily[by[0]].notnull())
         expr = service.service_speed(inter, by=by, interactions_daily=daily, **kw)
-        order = {(): [], ("channel",): ["channel"], ("manager",): [ibis.desc("missed_call_rate"), "manager"]}[by]
-        return backend.execute(expr.order_by(order) if order else expr)
+        return backend.execute(expr.order_by(list(order)) if order else expr)
 
     def minutes(column):
         def histogram(backend, tables):
@@ -945,8 +944,8 @@ def load_service(filters: Filters, version: DataVersion, settings: Settings) -> 
 
     parts = {
         "totals": speed,
-        "by_channel": functools.partial(speed, by=("channel",)),
-        "by_manager": functools.partial(speed, by=("manager",)),
+        "by_channel": functools.partial(speed, by=("channel",), order=("channel",)),
+        "by_manager": functools.partial(speed, by=("manager",), order=(ibis.desc("missed_call_rate"), "manager")),
         "first_response_min": minutes("first_response_min"),
         "resolution_min": minutes("resolution_min"),
         "weekday_hour": lambda backend, tables: backend.execute(service.contacts_by_weekday_hour(
