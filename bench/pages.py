@@ -27,17 +27,19 @@ import sys
 import time
 from pathlib import Path
 
-# page → its steps, in order; a step is the loaders the page runs side by side
-# (app_state.concurrently), each as (loader, extra arguments after (filters, version));
+# page → its steps, in order; a step is the loaders the page runs side by side, as
+# app_state.concurrently runs them (two at a time, in order: a page that starts one loader with
+# app_state.in_background and runs the others meanwhile is the same schedule), each as (loader,
+# extra arguments after (filters, version));
 # "settings", "manager", "client", "week" are filled in at run time, anything else is passed as it is.
 PAGES = {
     "overview": [(("load_kpis", ("settings",)), ("load_kpi_trend", ("settings",))),
                  (("load_revenue_by_period", ("settings",)),)],
     "retention": [(("load_nrr_grr", ()),), (("load_retention", ("logo",)),)],
-    "ltv": [(("load_ltv_distribution", ("margin", "settings")), ("load_top_clients", ("margin", "settings")),
-             ("load_ltv_curves", ("margin", "settings")))],
+    "ltv": [(("load_ltv_distribution", ("margin", "settings")), ("load_ltv_curves", ("margin", "settings")),
+             ("load_top_clients", ("margin", "settings")))],
     "nps": [(("load_nps", ()),)],
-    "managers": [(("load_scorecard", ()), ("load_growth_index", ())), (("load_manager_clients", ("manager",)),)],
+    "managers": [(("load_growth_index", ()), ("load_scorecard", ())), (("load_manager_clients", ("manager",)),)],
     "service": [(("load_service", ("settings",)),)],
     "clients": [(("load_at_risk", ("settings",)), ("load_concentration", ())), (("load_client_list", ("",)),),
                 (("load_client_detail", ("client",)),)],

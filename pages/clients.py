@@ -12,8 +12,8 @@ lang, f = ctx.lang, ctx.filters
 st.title(t("page.clients.title", lang))
 st.caption(t("page.clients.caption", lang))
 
-at_risk, concentration = app_state.concurrently(lambda: app_state.load_at_risk(f, ctx.version, ctx.settings),
-                                                lambda: app_state.load_concentration(f, ctx.version))
+at_risk = app_state.in_background(lambda: app_state.load_at_risk(f, ctx.version, ctx.settings))
+concentration = app_state.load_concentration(f, ctx.version)
 summary = concentration["summary"].iloc[0] if len(concentration["summary"]) else {}
 left, right = st.columns([3, 2])
 with left:
@@ -26,6 +26,7 @@ with right:
     st.caption(t("page.clients.lorenz.note", lang))
 
 st.subheader(t("page.clients.at_risk", lang))
+at_risk = at_risk.result()
 if at_risk.empty:
     st.success(t("page.clients.no_risk", lang))
 else:

@@ -15,10 +15,8 @@ st.caption(t("page.ltv.caption", lang))
 measure = app_state.url_choice(st, t("page.ltv.measure", lang), ["margin", "revenue"], "margin",
                                "ltv_measure", lambda m: t(f"page.ltv.measure.{m}", lang))
 
-bins, top, curves = app_state.concurrently(
-    lambda: app_state.load_ltv_distribution(f, ctx.version, measure, ctx.settings),
-    lambda: app_state.load_top_clients(f, ctx.version, measure, ctx.settings),
-    lambda: app_state.load_ltv_curves(f, ctx.version, measure, ctx.settings))
+bins = app_state.in_background(lambda: app_state.load_ltv_distribution(f, ctx.version, measure, ctx.settings))
+curves = app_state.load_ltv_curves(f, ctx.version, measure, ctx.settings)
 if curves.empty:
     st.info(t("app.no_data_in_window", lang))
 else:
@@ -29,9 +27,11 @@ else:
 
 left, right = st.columns([3, 2])
 with left:
+    bins = bins.result()
     st.plotly_chart(charts.histogram_ltv(bins, lang, f.currency, measure=measure), width="stretch")
 with right:
     st.subheader(t(f"page.ltv.top.{measure}", lang))
+    top = app_state.load_top_clients(f, ctx.version, measure, ctx.settings)
     app_state.show_table(top, {"client_name": "text", "manager": "text",
                                f"{measure}_amount": "money", "payments_count": "number"},
                          lang, f.currency, name=f"top_clients_{measure}")

@@ -13,8 +13,8 @@ lang, f = ctx.lang, ctx.filters
 st.title(t("page.managers.title", lang))
 st.caption(t("page.managers.caption", lang))
 
-card, growth = app_state.concurrently(lambda: app_state.load_scorecard(f, ctx.version),
-                                      lambda: app_state.load_growth_index(f, ctx.version))
+growth = app_state.in_background(lambda: app_state.load_growth_index(f, ctx.version))
+card = app_state.load_scorecard(f, ctx.version)
 scorecard = card["rows"]
 if scorecard.empty:
     st.info(t("app.no_data_in_window", lang))
@@ -39,6 +39,7 @@ with left:
         y_split=card["nps_median"]), width="stretch")
     st.caption(t("page.managers.balance.note", lang))
 with right:
+    growth = growth.result()
     st.plotly_chart(charts.bar_growth_index(growth, lang, currency=f.currency), width="stretch")
     st.info(t("page.managers.growth.explain", lang))
 

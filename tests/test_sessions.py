@@ -369,9 +369,30 @@ def test_loaders_side_by_side_see_the_page_runs_context():
         import app_state
 
         ours = get_script_run_ctx()
-        seen = app_state.concurrently(get_script_run_ctx, get_script_run_ctx)
+        seen = [*app_state.concurrently(get_script_run_ctx, get_script_run_ctx),
+                app_state.in_background(get_script_run_ctx).result()]
         st.write(f"same context: {all(ctx is ours for ctx in seen) and ours is not None}")
 
     at = AppTest.from_function(script, default_timeout=30)
     at.run()
     assert not at.exception and [m.value for m in at.markdown] == ["same context: True"]
+
+
+def test_a_slow_loader_started_in_the_background_runs_while_the_page_goes_on(monkeypatch):
+    page_went_on = threading.Event()
+
+    def slow():
+        assert page_went_on.wait(10)  # set only if the page goes on while this runs
+        return threading.current_thread().name
+
+    later = app_state.in_background(slow)
+    page_went_on.set()
+    assert later.result(timeout=10) == "loader-background"
+
+    def fails():
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        app_state.in_background(fails).result(timeout=10)
+    monkeypatch.setattr(app_state, "LOADER_THREADS", 1)  # one at a time: computed at once, here
+    assert app_state.in_background(lambda: threading.current_thread().name).result() == "MainThread"
