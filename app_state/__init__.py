@@ -98,10 +98,9 @@ def concurrently(*calls):
 
 def in_background(call):
     """Start a slow loader now, in its own thread → a future whose ``result()`` waits for it
-    (and raises what it raised). The page draws what a quicker loader gives meanwhile, so the
-    first part of the page shows as soon as it is ready and the slow part comes no later than
-    if it had run alone (the Clients page at 10M: the concentration chart after ~0.4 s, not
-    after the ~1 s at-risk list)."""
+    (and raises what it raised). The page draws what a quicker loader gives meanwhile, so its
+    first part shows without waiting for the slow one (the Clients page: the concentration
+    chart does not wait for the at-risk list), and the two share the cores."""
     from concurrent.futures import Future
 
     future = Future()
