@@ -69,6 +69,70 @@ def client_churn_dates(
     )
 
 
+# Two exact forms of the inferred churn counts; which is quicker depends on the number of period
+# bounds (10M interactions, a 12-month window: 13 month bounds 0.29–0.42 s with the flags, 0.62–0.73
+# s with the spans; 52 week bounds 0.80 s with the spans, 1.08–1.20 s with the flags). The oracle
+# property test (tests/test_properties_a.py) and the hand test (tests/test_churn.py) run both.
+FLAGS_UP_TO_BOUNDS = 24
+
+
+def _inferred_by_flags(inferred: ir.Table, bounds: list[dt.date], lookback: dt.timedelta) -> ir.Table:
+    """Positive payments of clients without a recorded churn date → one row per period j:
+    j, base_clients_count, churned_count. A client is in period j's base when active at bound
+    j, and churns in period j when active at bound j and not at bound j + 1: its last payment
+    before bound j + 1, L ≥ bound j − days, puts its churn date L + days in [bound j, bound
+    j + 1). One pass over the payments, one flag per bound and client."""
+    periods = len(bounds) - 1
+    active = inferred.group_by("client_id").aggregate(**{
+        f"active_{j}": in_window(inferred.paid_at, Window(b - lookback, b)).any() for j, b in enumerate(bounds)})
+    flags = [active[f"active_{j}"].fill_null(False) for j in range(len(bounds))]
+    totals = active.aggregate(**{
+        name: active.count(where=condition)
+        for j in range(periods)
+        for name, condition in ((f"base_{j}", flags[j]), (f"churned_{j}", flags[j] & ~flags[j + 1]))})
+    return ibis.union(*(
+        totals.select(j=ibis.literal(j, "int64"), base_clients_count=totals[f"base_{j}"],
+                      churned_count=totals[f"churned_{j}"])
+        for j in range(periods)))
+
+
+def _inferred_by_spans(inferred: ir.Table, bounds: list[dt.date], lookback: dt.timedelta) -> ir.Table:
+    """As :func:`_inferred_by_flags`, from each client's last payment per span between two bounds
+    (span k = [bound k − 1, bound k), span 0 everything before bound 0): with many bounds (weeks)
+    one row per client and span beats one flag per client and bound."""
+    last = len(bounds) - 1
+    span = ibis.cases(*((inferred.paid_at < ts_literal(b), k) for k, b in enumerate(bounds)), else_=last)
+    spanned = inferred.mutate(k=span)
+    lasts = spanned.group_by(["client_id", "k"]).aggregate(last_paid_at=spanned.paid_at.max())
+    # A client's span k (with its last payment L) decides the bounds from k up to the client's
+    # next span with a payment: active there while bound j ≤ L + days, i.e. for j in [k, reach],
+    # reach = the last such j. So each span row holds one interval of bounds where the client is
+    # active, the intervals of one client are disjoint, and a client in the base at j churns in
+    # period j when its interval ends at j and the next span does not carry on at j + 1.
+    active_until = lasts.last_paid_at + ibis.interval(days=lookback.days)
+    reach = sum((ibis.ifelse(active_until >= ts_literal(b), 1, 0) for b in bounds), ibis.literal(0)) - 1
+    by_client = ibis.window(group_by="client_id", order_by="k")
+    spans = lasts.mutate(k=lasts.k.cast("int64"), reach=reach.cast("int64"))
+    spans = spans.mutate(next_k=spans.k.lead().over(by_client),  # both leads over one window: one sort
+                         next_reach=spans.reach.lead().over(by_client))
+    spans = spans.mutate(
+        hi=ibis.least(spans.reach, spans.next_k.fill_null(last + 1) - 1),
+        is_next_active=(spans.next_reach >= spans.next_k).fill_null(False),
+    )
+    spans = spans.filter((spans.hi >= spans.k) & (spans.k < last))
+    ends = ibis.least(spans.hi, last - 1)
+    # base of period j = clients active at bound j: +1 where an interval starts, −1 after it ends
+    steps = spans.select(pos=spans.k, step=ibis.literal(1)).union(spans.select(pos=ends + 1, step=ibis.literal(-1)))
+    steps = steps.group_by("pos").aggregate(step=steps.step.sum())
+    index = numbered(last)
+    opened = steps.join(index, steps.pos <= index.j)
+    base = opened.group_by(opened.j).aggregate(base_clients_count=opened.step.sum())
+    churns = spans.filter((spans.hi < last) & ~((spans.next_k == spans.hi + 1) & spans.is_next_active))
+    churned = churns.group_by(j=churns.hi).aggregate(churned_count=churns.count())
+    return base.select("j", "base_clients_count", churned_count=ibis.literal(0, "int64")).union(
+        churned.select("j", base_clients_count=ibis.literal(0, "int64"), churned_count="churned_count"))
+
+
 def churn_by_period(
     payments: ir.Table,
     clients: ir.Table,
@@ -105,24 +169,11 @@ def churn_by_period(
         positive.client_id, positive.paid_at, recorded.churned_at)
 
     # Inferred churn (no churned_at): a client is active at bound j ⟺ it has a positive payment
-    # in [bound j − churn_after_days, bound j) — then it is in period j's base — and it churns in
-    # period j ⟺ active at bound j and not at bound j + 1: its last payment before bound j + 1,
-    # L ≥ bound j − days, puts its churn date L + days in [bound j, bound j + 1). So each bound
-    # looks only at its own days of payments, in one per-client pass (10M interactions, 12
-    # months: 0.64 → 0.26 s; it was a span of payments per client and period, then windows over them).
+    # in [bound j − churn_after_days, bound j); a payment before bound 0 − days activates none.
     lookback = dt.timedelta(days=churn_after_days)
     inferred = positive.filter(positive.churned_at.isnull(), positive.paid_at >= ts_literal(bounds[0] - lookback))
-    active = inferred.group_by("client_id").aggregate(**{
-        f"active_{j}": in_window(inferred.paid_at, Window(b - lookback, b)).any() for j, b in enumerate(bounds)})
-    flags = [active[f"active_{j}"].fill_null(False) for j in range(len(bounds))]
-    totals = active.aggregate(**{
-        name: active.count(where=condition)
-        for j in range(last)
-        for name, condition in ((f"base_{j}", flags[j]), (f"churned_{j}", flags[j] & ~flags[j + 1]))})
-    inferred_counts = ibis.union(*(
-        totals.select(j=ibis.literal(j, "int64"), base_clients_count=totals[f"base_{j}"],
-                      churned_count=totals[f"churned_{j}"])
-        for j in range(last)))
+    by_form = _inferred_by_flags if len(bounds) <= FLAGS_UP_TO_BOUNDS else _inferred_by_spans
+    inferred_counts = by_form(inferred, bounds, lookback)
 
     # Recorded churn: in the base of period j from the first positive payment before bound j
     # until churned_at; churned in the period whose end passes churned_at.

@@ -84,7 +84,11 @@ PERIOD_PAYMENTS = _payments(
 PERIOD_CLIENTS = _clients([("a", None), ("b", None), ("c", "2024-02-01"), ("f", None)])
 
 
-def test_churn_by_period_months(backend):
+@pytest.mark.parametrize("bounds_for_flags", [10**6, 0], ids=["flags", "spans"])  # both exact forms
+def test_churn_by_period_months(backend, monkeypatch, bounds_for_flags):
+    from metrics import churn
+
+    monkeypatch.setattr(churn, "FLAGS_UP_TO_BOUNDS", bounds_for_flags)
     payments, clients = backend.table(PERIOD_PAYMENTS), backend.table(PERIOD_CLIENTS)
     result = backend.execute(
         churn_by_period(

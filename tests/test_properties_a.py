@@ -284,9 +284,13 @@ def test_client_churn_dates_matches_oracle(duck, rows, recorded, days, as_of):
     assert got == expected
 
 
+@pytest.mark.parametrize("bounds_for_flags", [10**6, 0], ids=["flags", "spans"])  # both exact forms
 @SETTINGS
 @given(rows=payment_rows, recorded=churn_clients, days=st.sampled_from([7, 30, 90]), grain=grains)
-def test_churn_by_period_counts_match_oracle(duck, rows, recorded, days, grain):
+def test_churn_by_period_counts_match_oracle(duck, monkeypatch, bounds_for_flags, rows, recorded, days, grain):
+    from metrics import churn
+
+    monkeypatch.setattr(churn, "FLAGS_UP_TO_BOUNDS", bounds_for_flags)
     start, end = dt.date(2024, 2, 1), dt.date(2024, 5, 1)
     first, last = _number(start, grain), _number(end - dt.timedelta(days=1), grain)
     expected = []
