@@ -185,12 +185,18 @@ def _with_decisions(snapshot: Snapshot) -> Snapshot:
     return dataclasses.replace(snapshot, decisions_to_check=to_check, decisions_of_week=of_week)
 
 
-def build_snapshot(filters: Filters, version: DataVersion, settings: Settings, week: str) -> Snapshot:
+def week_numbers(filters: Filters, version: DataVersion, settings: Settings, week: str) -> list:
+    """The week's loaders, side by side (the longest first): [risk, managers, kpis, changes over
+    1 week, changes over 4 weeks] — what a snapshot holds besides the decisions."""
     filters = week_filters(filters, week)  # the sidebar's dates do not matter: one cache entry per week
-    risk, managers, kpis, changes, changes_4w = concurrently(  # the longest first
+    return concurrently(
         lambda: load_week_risk(filters, version, settings, week), lambda: load_week_managers(filters, version, week),
         lambda: load_week_kpis(filters, version, settings, week), lambda: load_week_changes(filters, version, week),
         lambda: load_week_changes(filters, version, week, 4))
+
+
+def build_snapshot(filters: Filters, version: DataVersion, settings: Settings, week: str) -> Snapshot:
+    risk, managers, kpis, changes, changes_4w = week_numbers(filters, version, settings, week)
     numbers = Snapshot(week, dt.datetime.now(), kpis["rows"], kpis["nps_ci"], changes, changes_4w, risk, managers,
                        pd.DataFrame(), pd.DataFrame())
     return _with_decisions(numbers)

@@ -43,10 +43,8 @@ PAGES = {
     "service": [(("load_service", ("settings",)),)],
     "clients": [(("load_at_risk", ("settings",)), ("load_concentration", ())), (("load_client_list", ("",)),),
                 (("load_client_detail", ("client",)),)],
-    # app_state.meeting.build_snapshot's loaders, side by side as it runs them
-    "meeting": [(("meeting.load_week_risk", ("settings", "week")), ("meeting.load_week_managers", ("week",)),
-                 ("meeting.load_week_kpis", ("settings", "week")), ("meeting.load_week_changes", ("week",)),
-                 ("meeting.load_week_changes", ("week", 4)))],
+    # app_state.meeting.build_snapshot's loaders, as it runs them (the decisions aside)
+    "meeting": [(("meeting.week_numbers", ("settings", "week")),)],
 }
 
 
