@@ -346,3 +346,23 @@ def test_a_long_at_risk_list_draws_its_first_rows_and_downloads_them_all(app, mo
     total = exported["clients_at_risk"]
     assert len(table) == 3 < total
     assert f"The table shows the first 3; the downloads hold all {total}." in [c.value for c in at.caption]
+
+
+def _drawn(at: AppTest) -> dict:
+    """The kinds of elements a first visit's Overview draws, counted (sidebar included)."""
+    return {
+        "titles": len(at.title), "cards": len(at.metric),
+        "sparklines": sum(len(m.proto.chart_data) > 1 for m in at.metric),
+        "plotly charts": len(at.get("plotly_chart")), "date inputs": len(at.date_input),
+        "multiselects": len(at.multiselect), "segmented controls": len(at.get("button_group")),
+    }
+
+
+def test_the_first_page_benchmark_baseline_draws_what_the_overview_draws(app):
+    """bench/bare_page.py (the first page's floor in bench/first_page.py) draws the same kinds
+    and numbers of elements as the Overview of a first visit, from constants."""
+    bare = AppTest.from_file(str(pathlib.Path(ENTRY).parent / "bench" / "bare_page.py"), default_timeout=30).run()
+    assert not bare.exception
+    drawn = _drawn(app("overview"))
+    assert (drawn["cards"], drawn["sparklines"], drawn["plotly charts"]) == (8, 7, 1)
+    assert _drawn(bare) == drawn
