@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from metrics import distribution
 from metrics.distribution import histogram
 
 INF = math.inf
@@ -82,5 +83,53 @@ def _oracle(values: list[float | None], edges: list[float]) -> list[tuple[float,
 )
 def test_histogram_matches_oracle(duck, values, cuts, open_end):
     edges = [float(c) for c in sorted(cuts)] + ([INF] if open_end else [])
+    t = duck.table(pd.DataFrame({"v": pd.Series(values, dtype="float64")}))
+    assert _rows(duck.execute(histogram(t, "v", edges=edges))) == _oracle(values, edges)
+
+
+# Evenly spaced edges (i · step, as the pages make them) take the bin-index path: a value's bin
+# from one division, then checked against the bin's edges. In floating point the edge 3 · 0.7
+# divided by 0.7 is under 3, 5 · 0.7 less an ulp divided by 0.7 is 5, and 7.7 lies under the
+# edge 7 · 1.1 but divides to 7: the division alone puts each in the wrong bin.
+SEVENTHS = [i * 0.7 for i in range(8)]
+
+
+def test_histogram_even_edges_put_values_at_an_edge_in_their_bin(backend):
+    assert distribution._step(SEVENTHS) == 0.7  # the bin-index path
+    values = [-5.0, 0.0, 3 * 0.7, math.nextafter(5 * 0.7, -INF), 6 * 0.7, 4.9, 100.0, None]
+    t = backend.table(pd.DataFrame({"v": values}))
+    counts = [c for _, _, c in _rows(backend.execute(histogram(t, "v", edges=[-INF, *SEVENTHS, INF])))]
+    # bins: <0: −5 | [0, 0.7): 0.0 | [3·0.7, 4·0.7): 3·0.7 | [4·0.7, 5·0.7): 5·0.7 − ulp
+    #       | [6·0.7, 7·0.7): 6·0.7 | ≥ 7·0.7 = 4.8999…: 4.9 and 100
+    assert counts == [1, 1, 0, 0, 1, 1, 0, 1, 2]
+
+
+def test_histogram_even_edges_closed_ends_skip_values_outside(backend):
+    edges = [i * 1.1 for i in range(9)]
+    assert distribution._step(edges) == 1.1
+    t = backend.table(pd.DataFrame({"v": [-0.1, 0.0, 7.7, 7 * 1.1, 8.8, 9.0]}))
+    counts = [c for _, _, c in _rows(backend.execute(histogram(t, "v", edges=edges)))]
+    # 0.0 in the first bin, 7.7 under the edge 7·1.1 in the seventh, 7·1.1 in the last;
+    # −0.1, 8.8 (= 8·1.1, the closing edge) and 9.0 outside
+    assert counts == [1, 0, 0, 0, 0, 0, 1, 1]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.data(),
+    low=st.sampled_from([0.0, -1.5, 3.0, 0.1, -250.0]),
+    step=st.sampled_from([0.1, 0.2, 0.25, 0.3, 0.5, 0.7, 1.0, 1.1, 2.5, 1e-3, 5e4]),
+    count=st.integers(3, 14),
+    open_start=st.booleans(),
+    open_end=st.booleans(),
+)
+def test_histogram_even_edges_match_oracle(duck, data, low, step, count, open_start, open_end):
+    step = (low + step) - low  # so that low + i · step is the spacing the edges show
+    finite = [low + i * step for i in range(count)]
+    edges = ([-INF] if open_start else []) + finite + ([INF] if open_end else [])
+    near = [v for e in finite for v in (e, math.nextafter(e, -INF), math.nextafter(e, INF))]
+    values = data.draw(st.lists(st.one_of(st.none(), st.sampled_from(near),
+                                          st.floats(low - 2 * step, finite[-1] + 2 * step)), max_size=25))
+    assert distribution._step(finite) == step
     t = duck.table(pd.DataFrame({"v": pd.Series(values, dtype="float64")}))
     assert _rows(duck.execute(histogram(t, "v", edges=edges))) == _oracle(values, edges)

@@ -93,3 +93,13 @@ def test_contacts_by_weekday_hour_counts_cells(duck):
     cells = {(r.weekday, r.hour): r.interactions_count for r in out.itertuples()}
     # Mon 8 Jan 09:15, 09:40 and Mon 15 Jan 09:05 → (1, 9): 3; Wed 10 Jan 10:00, 10:30 → (3, 10): 2
     assert cells == {(1, 9): 3, (2, 14): 1, (3, 10): 2, (4, 16): 1, (5, 11): 1, (2, 12): 1, (6, 13): 1}
+
+
+def test_service_speed_sla_hit_rate_by_manager_zero_not_missing(backend):
+    t = backend.table(INTERACTIONS)
+    out = backend.execute(service_speed(t, start=JAN, end=FEB, by=("manager",), sla_minutes={"email": 100})
+                          ).set_index("manager")
+    # Anna answered: call 0.5 ≤ 1 ✓, call 2 ✗, chat 4 ≤ 5 ✓, messenger 10 ≤ 15 ✓ → 3 of 4
+    assert out.loc["Anna", "sla_hit_rate"] == pytest.approx(3 / 4)
+    # Boris answered: chat 6 ✗, email 200 and 300 over the 100 of the override ✗ → 0 of 3: a rate of 0
+    assert out.loc["Boris", "sla_hit_rate"] == 0.0
