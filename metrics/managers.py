@@ -9,7 +9,7 @@ import ibis.expr.types as ir
 
 from metrics._time import Window, client_revenue_in_windows, comparison_windows, in_day_window, in_window
 from metrics.nps import nps_summary
-from metrics.service import service_speed
+from metrics.service import service_headline
 
 NEW_TIER = "new"
 TIERS_COUNT = 5  # quintiles of base-window revenue
@@ -344,7 +344,7 @@ def scorecard_by_manager(
       its window payments lacks cost — as ``ltv_by_client``); hours, is_hours_estimated from
       :func:`hours_by_manager`; margin_per_hour = margin ÷ hours;
     - nps, nps_responses over the window; first_response_median_min, missed_call_rate,
-      complaints_per_100 from ``service_speed``;
+      complaints_per_100 as ``service_speed`` (``service_headline``);
     - retention_rate, nrr (as ``nrr_grr`` per book) and growth_index compare the grain period
       ending at ``end`` with the one before; every money figure comes from one per-client
       pass over the payments (``_book_money``);
@@ -364,8 +364,11 @@ def scorecard_by_manager(
     satisfaction = nps_summary(
         _with_book_manager(nps, book), start=start, end=end, by=("manager",)
     ).select("manager", "nps", nps_responses="responses_count")
-    service = service_speed(
-        _with_book_manager(interactions, book), start=start, end=end, by=("manager",)
+    # the window's interactions only, and only the columns the figures read, take a book manager
+    contacts = interactions.filter(in_window(interactions.occurred_at, window)).select(
+        "occurred_at", "client_id", "manager", "channel", "direction", "kind", "first_response_min", "is_missed")
+    service = service_headline(
+        _with_book_manager(contacts, book), start=start, end=end, by=("manager",)
     ).select("manager", "first_response_median_min", "missed_call_rate", "complaints_per_100")
     teams = managers.group_by("manager").aggregate(team=managers.team.max())
 

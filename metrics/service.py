@@ -90,7 +90,6 @@ def service_speed(
     minutes = settings.minutes_by_channel()
     sla = t.channel.substitute(minutes, else_=minutes["other"])
     is_sla_hit = is_answered & (t.first_response_min <= sla)
-    is_inbound_call = (t.channel == "call") & (t.direction == "inbound")
     # quantiles take the filter as a null mask: PySpark rejects ibis's ``where=`` on percentile
     answered_response = ibis.ifelse(is_answered, t.first_response_min, ibis.null("float64"))
     per_row = dict(
@@ -103,13 +102,7 @@ def service_speed(
     hits = t.filter(is_sla_hit)
     hits = _aggregate(hits, by, dict(sla_hits_count=hits.count()))
     if interactions_daily is None:
-        counts = dict(
-            interactions_count=t.count(),
-            answered_count=t.count(where=is_answered),
-            inbound_calls_count=t.count(where=is_inbound_call),
-            missed_calls_count=t.count(where=is_inbound_call & is_missed),
-            complaints_count=t.count(where=t.kind == "complaint"),
-        )
+        counts = dict(**_row_counts(t), answered_count=t.count(where=is_answered))
         agg = _aggregate(t, by, {**counts, **per_row})
     else:
         days = interactions_daily.filter(in_day_window(interactions_daily.day, window))
@@ -117,13 +110,19 @@ def service_speed(
         agg = _attach(_aggregate(days, by, counts), _aggregate(t, by, per_row), by)
     agg = _attach(agg, hits, by)
     agg = agg.mutate(sla_hits_count=agg.sla_hits_count.fill_null(0))
-    return agg.mutate(
+    return _with_rates(agg).mutate(
         first_response_median_min=agg.first_response_quantiles[0],
         first_response_p90_min=agg.first_response_quantiles[1],
         sla_hit_rate=_share(agg.sla_hits_count, agg.answered_count),
+    ).select(*by, *SERVICE_COLUMNS)
+
+
+def _with_rates(agg: ir.Table) -> ir.Table:
+    """Headline counts → plus missed_call_rate and complaints_per_100."""
+    return agg.mutate(
         missed_call_rate=_share(agg.missed_calls_count, agg.inbound_calls_count),
         complaints_per_100=100.0 * _share(agg.complaints_count, agg.interactions_count),
-    ).select(*by, *SERVICE_COLUMNS)
+    )
 
 
 def _aggregate(t: ir.Table, by: Sequence[str], measures: dict) -> ir.Table:
@@ -173,6 +172,17 @@ def _kpi_counts(days: ir.Table) -> dict:
     )
 
 
+def _row_counts(t: ir.Table) -> dict:
+    """interactions rows → the headline counts (as :func:`_kpi_counts`), row by row."""
+    is_inbound_call = (t.channel == "call") & (t.direction == "inbound")
+    return dict(
+        interactions_count=t.count(),
+        inbound_calls_count=t.count(where=is_inbound_call),
+        missed_calls_count=t.count(where=is_inbound_call & t.is_missed.fill_null(False)),
+        complaints_count=t.count(where=t.kind == "complaint"),
+    )
+
+
 def _response_median(raw: ir.Table) -> dict:
     """interactions rows → the exact first-response median over answered ones (as service_speed)."""
     is_answered = raw.first_response_min.notnull() & ~raw.is_missed.fill_null(False)
@@ -206,9 +216,14 @@ def service_kpis(
         per_day = days.group_by("period").aggregate(**_kpi_counts(days))
         per_raw = raw.group_by("period").aggregate(**_response_median(raw))
         agg = per_day.left_join(per_raw, "period").select(per_day, per_raw.first_response_median_min)
-    agg = agg.mutate(
-        missed_call_rate=_share(agg.missed_calls_count, agg.inbound_calls_count),
-        complaints_per_100=100.0 * _share(agg.complaints_count, agg.interactions_count),
-    )
     keys = () if grain is None else ("period",)
-    return agg.select(*keys, *SERVICE_KPI_COLUMNS)
+    return _with_rates(agg).select(*keys, *SERVICE_KPI_COLUMNS)
+
+
+def service_headline(interactions: ir.Table, *, start: dt.date, end: dt.date, by: Sequence[str] = ()) -> ir.Table:
+    """interactions: one row per interaction → one row per ``by`` group with the headline figures
+    (``SERVICE_KPI_COLUMNS``, the definitions of :func:`service_speed`), from the rows alone in
+    one pass: for interactions no derived table describes (the scorecard's, attributed to book
+    managers), without the p90, resolution and SLA work of :func:`service_speed`."""
+    t = interactions.filter(in_window(interactions.occurred_at, Window(start, end)))
+    return _with_rates(_aggregate(t, by, {**_row_counts(t), **_response_median(t)})).select(*by, *SERVICE_KPI_COLUMNS)

@@ -103,3 +103,19 @@ def test_service_speed_sla_hit_rate_by_manager_zero_not_missing(backend):
     assert out.loc["Anna", "sla_hit_rate"] == pytest.approx(3 / 4)
     # Boris answered: chat 6 ✗, email 200 and 300 over the 100 of the override ✗ → 0 of 3: a rate of 0
     assert out.loc["Boris", "sla_hit_rate"] == 0.0
+
+
+def test_service_headline_gives_service_speeds_headline_figures(backend):
+    from metrics.service import SERVICE_KPI_COLUMNS, service_headline
+
+    t = backend.table(INTERACTIONS)
+    for by in ((), ("manager",)):
+        headline = backend.execute(service_headline(t, start=JAN, end=FEB, by=by).order_by(list(by) or "interactions_count"))
+        speed = backend.execute(service_speed(t, start=JAN, end=FEB, by=by).order_by(list(by) or "interactions_count"))
+        pd.testing.assert_frame_equal(headline, speed[[*by, *SERVICE_KPI_COLUMNS]], check_dtype=False)
+    # by hand (see above): Anna's median 3, 1 of 3 inbound calls missed; Boris's median 200, no call
+    rows = backend.execute(service_headline(t, start=JAN, end=FEB, by=("manager",))).set_index("manager")
+    assert rows.loc["Anna", "first_response_median_min"] == pytest.approx(3.0)
+    assert (rows.loc["Anna", "missed_calls_count"], rows.loc["Anna", "inbound_calls_count"]) == (1, 3)
+    assert rows.loc["Boris", "first_response_median_min"] == pytest.approx(200.0)
+    assert pd.isna(rows.loc["Boris", "missed_call_rate"])
