@@ -17,8 +17,8 @@ import pandas as pd
 import streamlit as st
 
 import i18n
-from app_state import (DataOptions, DataVersion, Filters, Settings, _clean, _revenue_totals, _service_kpis, cached,
-                       concurrently, cursor, load_at_risk, load_scorecard, scoped_tables)
+from app_state import (DataOptions, DataVersion, Filters, Settings, _clean, _revenue_totals, _service_kpis,
+                       book_hints, cached, concurrently, cursor, load_at_risk, load_scorecard, scoped_tables)
 from app_state.safe_text import plain
 
 WEEKS_BACK = 4  # the KPI average is over the 4 weeks before the meeting's week
@@ -135,7 +135,7 @@ def load_week_changes(filters: Filters, version: DataVersion, week: str, span: i
     with scoped_tables(cur, version) as (backend, tables):
         payments = tables["payments"]
         book = managers.client_manager(tables["clients"], tables["interactions"], start=prev.start, end=cur.end,
-                                       unlisted_contacts=tables["unlisted_contacts"])
+                                       **book_hints(tables))
         components = backend.execute(meeting.revenue_bridge_by_component(payments, prev=window_prev, cur=window_cur))
         by_manager = backend.execute(meeting.revenue_bridge_by_manager(payments, book, prev=window_prev,
                                                                       cur=window_cur))

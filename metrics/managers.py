@@ -62,6 +62,7 @@ def client_manager(
     start: dt.date,
     end: dt.date,
     unlisted_contacts: ir.Table | None = None,
+    clients_unique: bool = False,
 ) -> ir.Table:
     """clients + interactions → one row per client: client_id, manager.
 
@@ -75,8 +76,13 @@ def client_manager(
     interactions are counted — those of the clients it lists for the window's days — so the
     busiest-manager fallback does not probe every interaction of the window against the client
     list. The result is the same as without it (the counts still come from ``interactions``).
+
+    ``clients_unique``: ``clients`` holds at most one row per client_id (the warehouse's table:
+    an import keys a client by its id), so its rows are the list as they are — no collapsing
+    of every client's rows (10M interactions: 500k clients, ~0.08 s of CPU per query).
     """
-    listed = clients.group_by("client_id").aggregate(listed_manager=clients.manager.max())
+    listed = (clients.select("client_id", listed_manager=clients.manager) if clients_unique
+              else clients.group_by("client_id").aggregate(listed_manager=clients.manager.max()))
     # the busiest manager only matters for clients without a listed one: count just theirs
     has_listed = listed.filter(listed.listed_manager.notnull())
     window = Window(start, end)
@@ -333,6 +339,7 @@ def scorecard_by_manager(
     grain: str,
     unlisted_contacts: ir.Table | None = None,
     interactions_daily: ir.Table | None = None,
+    clients_unique: bool = False,
 ) -> ir.Table:
     """All tables → one row per manager (the managers table plus any book manager).
 
@@ -351,11 +358,12 @@ def scorecard_by_manager(
     - manager_type: "ideal" (NPS ≥ median and margin/h ≥ median of the managers),
       "obsequious" (NPS ≥, margin/h <), "squeezer" (NPS <, margin/h ≥), "indifferent" (both
       <); null where NPS or margin per hour is unknown.
-    ``unlisted_contacts`` is passed to :func:`client_manager` and ``interactions_daily`` to
-    :func:`hours_by_manager` (same results, faster).
+    ``unlisted_contacts`` and ``clients_unique`` are passed to :func:`client_manager` and
+    ``interactions_daily`` to :func:`hours_by_manager` (same results, faster).
     """
     window = Window(start, end)
-    book = client_manager(clients, interactions, start=start, end=end, unlisted_contacts=unlisted_contacts)
+    book = client_manager(clients, interactions, start=start, end=end, unlisted_contacts=unlisted_contacts,
+                          clients_unique=clients_unique)
     book = book.filter(book.manager.notnull())
 
     money = _book_money(payments, book, window=window, grain=grain)

@@ -112,6 +112,7 @@ def at_risk_clients(
     grain: str,
     settings: RiskSettings = RiskSettings(),
     unlisted_contacts: ir.Table | None = None,
+    clients_unique: bool = False,
 ) -> ir.Table:
     """All fact tables + clients → one row per client at risk as of ``as_of`` (its midnight:
     facts strictly before it count), sorted by revenue_at_risk_amount descending.
@@ -123,20 +124,24 @@ def at_risk_clients(
     with churned_at ≤ as_of or signed_at > as_of, and clients who paid nothing in the trailing
     ``trailing_months`` (already lost, counted by churn, not at risk), are left out. revenue_at_risk_amount = revenue of the trailing
     ``trailing_months`` months. manager: :func:`client_manager` over those months
-    (``unlisted_contacts`` is passed to it: same result, faster).
+    (``unlisted_contacts`` is passed to it: same result, faster). ``clients_unique``: one row
+    per client_id in ``clients`` (see :func:`client_manager`); otherwise a client listed twice
+    keeps the alphabetically last name, the latest churn date and the earliest signing date.
     """
     cutoff = ts_literal(as_of)
-    roster = clients.group_by("client_id").aggregate(
-        client_name=clients.client_name.max(),
-        churned_at=clients.churned_at.max(),
-        signed_at=clients.signed_at.min(),
-    )
+    roster = clients.select("client_id", "client_name", "churned_at", "signed_at") if clients_unique else (
+        clients.group_by("client_id").aggregate(
+            client_name=clients.client_name.max(),
+            churned_at=clients.churned_at.max(),
+            signed_at=clients.signed_at.min(),
+        ))
     roster = roster.filter(
         (roster.churned_at.isnull() | (roster.churned_at > cutoff))
         & (roster.signed_at.isnull() | (roster.signed_at <= cutoff))
     ).select("client_id", "client_name")
     since = add_months(as_of, -settings.trailing_months)
-    book = client_manager(clients, interactions, start=since, end=as_of, unlisted_contacts=unlisted_contacts)
+    book = client_manager(clients, interactions, start=since, end=as_of, unlisted_contacts=unlisted_contacts,
+                          clients_unique=clients_unique)
     t = roster
     for part in (
         book,

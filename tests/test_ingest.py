@@ -493,3 +493,17 @@ def test_each_chunk_is_freed_while_the_import_transaction_is_open(con, monkeypat
     assert counts(result) == ("committed", 6, 6, 0, 0)
     # at the 3rd chunk the 1st is gone (the 2nd may still be the loop's last chunk)
     assert len(stored) == 3 and alive_when_storing[2] <= 1
+
+
+def test_stored_clients_hold_one_row_per_client_id(con):
+    """What app_state.book_hints tells the metrics (clients_unique): a client repeated in a file,
+    or listed again by a later CSV or frame with other values, stays one row — the first."""
+    header = "client_id,client_name,manager,segment"
+    first = import_csv(con, csv_bytes(header, "k1,Kappa,Anna,big", "k2,Lambda,Boris,small", "k1,Kappa 2,Vera,small"),
+                       file_name="clients1.csv")
+    again = import_csv(con, csv_bytes(header, "k2,Lambda,Vera,big", "k3,Mu,,small"), file_name="clients2.csv")
+    frame = import_frame(con, "clients", pd.DataFrame({"client_id": ["k3", "k1"], "manager": ["Boris", "Boris"]}),
+                         file_name="clients3")
+    assert [counts(r)[2:4] for r in (first, again, frame)] == [(2, 1), (1, 1), (0, 2)]  # (inserted, duplicate)
+    assert table_rows(con, "clients", "client_id, client_name, manager") == [
+        ("k1", "Kappa", "Anna"), ("k2", "Lambda", "Boris"), ("k3", "Mu", None)]

@@ -106,7 +106,8 @@ def _book(backend):
 
 # ------------------------------------------------------------------ client_manager
 
-def test_client_manager_falls_back_to_busiest_then_alphabetical(backend):
+@pytest.mark.parametrize("clients_unique", [False, True])  # one row per client below
+def test_client_manager_falls_back_to_busiest_then_alphabetical(backend, clients_unique):
     clients = backend.table(
         _nullable(pd.DataFrame({"client_id": ["c1", "c2", "c3", "c4"], "manager": ["Anna", N, N, "Boris"]}))
     )
@@ -124,7 +125,7 @@ def test_client_manager_falls_back_to_busiest_then_alphabetical(backend):
             }
         )
     )
-    out = backend.execute(client_manager(clients, contacts, start=JAN, end=FEB))
+    out = backend.execute(client_manager(clients, contacts, start=JAN, end=FEB, clients_unique=clients_unique))
     # c1 listed; c2 Boris 2 vs Anna 1; c3 Vera 1 vs Anna 1 (December ignored) → Anna;
     # c4 listed Boris despite Anna's 3 contacts; c5 only in interactions → Boris
     assert dict(zip(out.client_id, out.manager)) == {

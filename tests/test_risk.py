@@ -79,17 +79,18 @@ NPS = _nullable(
 )
 
 
-def _at_risk(backend, settings=RiskSettings()):
-    t = backend.tables(payments=PAYMENTS, clients=CLIENTS, interactions=INTERACTIONS, nps=NPS)
+def _at_risk(backend, settings=RiskSettings(), clients=CLIENTS, clients_unique=False):
+    t = backend.tables(payments=PAYMENTS, clients=clients, interactions=INTERACTIONS, nps=NPS)
     expr = at_risk_clients(
         t["payments"], t["clients"], t["interactions"], t["nps"],
-        as_of=AS_OF, grain="month", settings=settings,
+        as_of=AS_OF, grain="month", settings=settings, clients_unique=clients_unique,
     )
     return backend.execute(expr)
 
 
-def test_at_risk_clients_flags_and_order(backend):
-    out = _at_risk(backend)
+@pytest.mark.parametrize("clients_unique", [False, True])  # CLIENTS has one row per client
+def test_at_risk_clients_flags_and_order(backend, clients_unique):
+    out = _at_risk(backend, clients_unique=clients_unique)
     # r4 healthy, r5 churned 15 March → absent; r7 paid nothing in the trailing 12 months:
     # nothing left at stake (it is lost, not at risk) → absent; sorted by trailing-12-month revenue:
     # r1 1000 + 600 + 500 = 2100, r2 850, r3 390, r6 100 (May 2023 is within 12 months)
@@ -111,6 +112,15 @@ def test_at_risk_clients_flags_and_order(backend):
     assert (rows.loc["r3", "open_complaints_count"], rows.loc["r3", "oldest_open_complaint_days"]) == (1, 21)
     assert (rows.loc["r1", "client_name"], rows.loc["r1", "manager"]) == ("Alpha", "Anna")
     assert pd.isna(rows.loc["r6", "days_since_contact"]) and pd.isna(rows.loc["r6", "manager"])
+
+
+def test_at_risk_clients_collapses_a_client_listed_twice(duck):
+    # r1 listed again without a manager, renamed "Aaa", churned 1 March, signed 2024-02-01:
+    # collapsed, its latest churn date (1 March, before as-of) drops r1; the others as above
+    extra = pd.DataFrame({"client_id": ["r1"], "client_name": ["Aaa"], "manager": [N],
+                          "signed_at": pd.to_datetime(["2024-02-01"]), "churned_at": pd.to_datetime(["2024-03-01"])})
+    twice = _nullable(pd.concat([CLIENTS, extra], ignore_index=True))
+    assert list(_at_risk(duck, clients=twice).client_id) == ["r2", "r3", "r6"]
 
 
 def test_at_risk_clients_custom_thresholds_and_weights(backend):
