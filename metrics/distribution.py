@@ -78,8 +78,9 @@ def _counts_by_bin_index(table: ir.Table, value: ir.NumericValue, edges: list[fl
     Each value's bin is guessed by one division, then moved by one where rounding put a value
     at or next to an edge on the wrong side (3 · 0.7 ÷ 0.7 < 3): the value is compared with the
     guessed bin's two edges, computed as Python computed them, so the bins stay exactly
-    [edges[i], edges[i+1]). The rows are then grouped by bin: 0.157 → 0.072 s over 6M response
-    times (10M interactions, DuckDB, SQL alone).
+    [edges[i], edges[i+1]). The rows are then grouped by bin (10M interactions, the Service
+    page's histograms of ~2.6M times: 0.14–0.17 → 0.09–0.10 s each). NaN is not counted; ±inf
+    counts in an open first / last bin.
     """
     finite = _finite(edges)
     low, step, last = finite[0], _step(finite), len(finite) - 2  # finite bins 0..last
@@ -89,8 +90,11 @@ def _counts_by_bin_index(table: ir.Table, value: ir.NumericValue, edges: list[fl
     def edge(k: ir.IntegerValue) -> ir.FloatingValue:
         return low + k.cast("float64") * step
 
-    kept = table.filter(value.notnull()).select(v=value.cast("float64"))
-    guessed = kept.select("v", k=((kept.v - low) / step).floor().cast("int64").clip(lower=0, upper=last))
+    kept = table.select(v=value.cast("float64"))
+    kept = kept.filter(kept.v.notnull() & ~kept.v.isnan())
+    # the quotient clipped before flooring (Ibis's floor casts to an integer), so ±inf — binned
+    # by the cases below — never meets an integer cast
+    guessed = kept.select("v", k=((kept.v - low) / step).clip(lower=0, upper=last).floor().cast("int64"))
     v, k = guessed.v, guessed.k
     inner = k - (v < edge(k)).cast("int64") + (v >= edge(k + 1)).cast("int64") + offset
     outside = -1  # a value beyond closed first / last edges: a group no bin counts

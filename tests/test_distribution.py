@@ -96,21 +96,21 @@ SEVENTHS = [i * 0.7 for i in range(8)]
 
 def test_histogram_even_edges_put_values_at_an_edge_in_their_bin(backend):
     assert distribution._step(SEVENTHS) == 0.7  # the bin-index path
-    values = [-5.0, 0.0, 3 * 0.7, math.nextafter(5 * 0.7, -INF), 6 * 0.7, 4.9, 100.0, None]
+    values = [-INF, -5.0, 0.0, 3 * 0.7, math.nextafter(5 * 0.7, -INF), 6 * 0.7, 4.9, 100.0, INF, None]
     t = backend.table(pd.DataFrame({"v": values}))
     counts = [c for _, _, c in _rows(backend.execute(histogram(t, "v", edges=[-INF, *SEVENTHS, INF])))]
-    # bins: <0: −5 | [0, 0.7): 0.0 | [3·0.7, 4·0.7): 3·0.7 | [4·0.7, 5·0.7): 5·0.7 − ulp
-    #       | [6·0.7, 7·0.7): 6·0.7 | ≥ 7·0.7 = 4.8999…: 4.9 and 100
-    assert counts == [1, 1, 0, 0, 1, 1, 0, 1, 2]
+    # bins: <0: −inf, −5 | [0, 0.7): 0.0 | [3·0.7, 4·0.7): 3·0.7 | [4·0.7, 5·0.7): 5·0.7 − ulp
+    #       | [6·0.7, 7·0.7): 6·0.7 | ≥ 7·0.7 = 4.8999…: 4.9, 100 and inf
+    assert counts == [2, 1, 0, 0, 1, 1, 0, 1, 3]
 
 
 def test_histogram_even_edges_closed_ends_skip_values_outside(backend):
     edges = [i * 1.1 for i in range(9)]
     assert distribution._step(edges) == 1.1
-    t = backend.table(pd.DataFrame({"v": [-0.1, 0.0, 7.7, 7 * 1.1, 8.8, 9.0]}))
+    t = backend.table(pd.DataFrame({"v": [-INF, -0.1, 0.0, 7.7, 7 * 1.1, 8.8, 9.0, INF]}))
     counts = [c for _, _, c in _rows(backend.execute(histogram(t, "v", edges=edges)))]
     # 0.0 in the first bin, 7.7 under the edge 7·1.1 in the seventh, 7·1.1 in the last;
-    # −0.1, 8.8 (= 8·1.1, the closing edge) and 9.0 outside
+    # ±inf, −0.1, 8.8 (= 8·1.1, the closing edge) and 9.0 outside
     assert counts == [1, 0, 0, 0, 0, 0, 1, 1]
 
 
@@ -133,3 +133,11 @@ def test_histogram_even_edges_match_oracle(duck, data, low, step, count, open_st
     assert distribution._step(finite) == step
     t = duck.table(pd.DataFrame({"v": pd.Series(values, dtype="float64")}))
     assert _rows(duck.execute(histogram(t, "v", edges=edges))) == _oracle(values, edges)
+
+
+def test_histogram_even_edges_skip_nan(duck):
+    # NaN made in SQL (a pandas NaN would arrive as NULL): neither counted nor an error
+    t = duck.table(pd.DataFrame({"v": ["nan", "1.0", "2.5"]}))
+    t = t.select(v=t.v.cast("float64"))
+    assert duck.execute(t.v.isnan().sum().as_table()).iloc[0, 0] == 1
+    assert [c for *_, c in _rows(duck.execute(histogram(t, "v", edges=[0.0, 1.0, 2.0, INF])))] == [0, 1, 1]
