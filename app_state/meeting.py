@@ -117,6 +117,7 @@ def load_week_kpis(filters: Filters, version: DataVersion, settings: Settings, w
 
 RISK_ROWS_SHOWN = 15  # the at-risk clients on the page at the desk (the Clients page lists them all)
 RISK_ROWS_ON_SLIDE = 10  # on a slide, in the page's own type size, without scrolling
+DRILL_ROWS_SHOWN = 100  # clients behind the bridge drawn at the desk, largest change first (the download: all)
 SPANS = (1, 4)  # compare the week with the week before, or the last 4 weeks with the 4 before
 
 

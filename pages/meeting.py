@@ -75,7 +75,7 @@ def changes() -> None:
         app_state.show_table(meeting.bridge_clients(snapshot, None if component == "all" else component, span),
                              {"client_name": "text", "manager": "text", "component": "code:meeting.component",
                               "prev_amount": "money", "cur_amount": "money", "change_amount": "money"},
-                             lang, currency, height=360, name="bridge-clients")
+                             lang, currency, height=360, name="bridge-clients", shown_rows=meeting.DRILL_ROWS_SHOWN)
 
 
 def risk() -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import app_state.meeting
 import i18n
 from app_state.safe_text import plain
 from tests.conftest import ENTRY
@@ -316,3 +317,24 @@ def test_decision_subjects_are_the_clients_the_meeting_shows(monkeypatch):
                              risk, pd.DataFrame({"manager": ["M1", None, "M2"]}), empty, empty)
     assert glue._subjects(snapshot, "client") == {"c1": "Anna", "c2": "Boris", "c3": "c3", "c9": "Ira", "c8": "Hanna"}
     assert glue._subjects(snapshot, "manager") == {"M1": "M1", "M2": "M2"}
+
+
+def test_drill_down_draws_the_largest_changes_and_says_how_many_there_are(meeting, db, monkeypatch):
+    monkeypatch.setattr(app_state.meeting, "DRILL_ROWS_SHOWN", 5)
+    at = meeting()
+    monday = week_start(last_complete_week(db))
+    # the clients behind the bridge: net revenue ≠ 0 in last week or this one
+    changes = [abs(cur - prev) for cur, prev in sql(db, """
+        SELECT cur, prev FROM (
+            SELECT coalesce(sum(amount) FILTER (WHERE paid_at >= $cur AND paid_at < $end), 0) AS cur,
+                   coalesce(sum(amount) FILTER (WHERE paid_at >= $prev AND paid_at < $cur), 0) AS prev
+            FROM payments GROUP BY client_id)
+        WHERE cur <> 0 OR prev <> 0""",
+        {"prev": monday - dt.timedelta(days=7), "cur": monday, "end": monday + dt.timedelta(days=7)})]
+    table = next(df.value for df in at.dataframe if i18n.t("col.change_amount", "en") in df.value.columns)
+    assert len(changes) > 5 and len(table) == 5
+    shown = sorted(abs(v) for v in table[i18n.t("col.change_amount", "en")])
+    assert shown == pytest.approx(sorted(changes)[-5:])  # the five largest changes
+    caption = i18n.t("exports.table_shown", "en", shown=i18n.fmt_number(5, "en"),
+                     count=i18n.fmt_number(len(changes), "en"))
+    assert caption in [c.value for c in at.caption]
