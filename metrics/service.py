@@ -108,12 +108,12 @@ def service_speed(
         days = interactions_daily.filter(in_day_window(interactions_daily.day, window))
         counts = dict(**_kpi_counts(days), answered_count=days.answered_count.sum().fill_null(0))
         agg = _attach(_aggregate(days, by, counts), _aggregate(t, by, per_row), by)
-    agg = _attach(agg, hits, by)
-    agg = agg.mutate(sla_hits_count=agg.sla_hits_count.fill_null(0))
-    return _with_rates(agg).mutate(
+    agg = _with_rates(_attach(agg, hits, by))
+    hits_count = agg.sla_hits_count.fill_null(0)  # a group without a hit has no row in ``hits``
+    return agg.mutate(
         first_response_median_min=agg.first_response_quantiles[0],
         first_response_p90_min=agg.first_response_quantiles[1],
-        sla_hit_rate=_share(agg.sla_hits_count, agg.answered_count),
+        sla_hit_rate=_share(hits_count, agg.answered_count),
     ).select(*by, *SERVICE_COLUMNS)
 
 
