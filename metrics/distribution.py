@@ -33,10 +33,11 @@ def histogram(table: ir.Table, column: str, *, edges: Sequence[float]) -> ir.Tab
     """
     edges = _check_edges(edges)
     bins = list(zip(edges, edges[1:]))
-    if _step(_finite(edges)) is None:
+    step = _step(_finite(edges))
+    if step is None:
         counts = _counts_by_filters(table, table[column], bins)
     else:
-        counts = _counts_by_bin_index(table, table[column], edges)
+        counts = _counts_by_bin_index(table, table[column], edges, step)
     rows = [
         counts.select(
             bin_index=ibis.literal(i, "int64"),
@@ -72,8 +73,8 @@ def _counts_by_filters(table: ir.Table, value: ir.NumericValue, bins: list[tuple
     return table.aggregate(**{f"count_{i}": table.count(where=in_bin(lo, hi)) for i, (lo, hi) in enumerate(bins)})
 
 
-def _counts_by_bin_index(table: ir.Table, value: ir.NumericValue, edges: list[float]) -> ir.Table:
-    """One row: count_<i> = the values in bin i, for evenly spaced finite edges (see _step).
+def _counts_by_bin_index(table: ir.Table, value: ir.NumericValue, edges: list[float], step: float) -> ir.Table:
+    """One row: count_<i> = the values in bin i, for finite edges evenly ``step`` apart (see _step).
 
     Each value's bin is guessed by one division, then moved by one where rounding put a value
     at or next to an edge on the wrong side (3 · 0.7 ÷ 0.7 < 3): the value is compared with the
@@ -83,7 +84,7 @@ def _counts_by_bin_index(table: ir.Table, value: ir.NumericValue, edges: list[fl
     counts in an open first / last bin.
     """
     finite = _finite(edges)
-    low, step, last = finite[0], _step(finite), len(finite) - 2  # finite bins 0..last
+    low, last = finite[0], len(finite) - 2  # finite bins 0..last
     below, above = math.isinf(edges[0]), math.isinf(edges[-1])  # open first / last bin
     offset = 1 if below else 0
 

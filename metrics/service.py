@@ -85,13 +85,10 @@ def service_speed(
     settings = ServiceSettings().with_overrides(sla_minutes)
     window = Window(start, end)
     t = interactions.filter(in_window(interactions.occurred_at, window))
-    is_missed = t.is_missed.fill_null(False)
-    is_answered = t.first_response_min.notnull() & ~is_missed
+    is_answered, answered_response = _answered(t)
     minutes = settings.minutes_by_channel()
     sla = t.channel.substitute(minutes, else_=minutes["other"])
     is_sla_hit = is_answered & (t.first_response_min <= sla)
-    # quantiles take the filter as a null mask: PySpark rejects ibis's ``where=`` on percentile
-    answered_response = ibis.ifelse(is_answered, t.first_response_min, ibis.null("float64"))
     per_row = dict(
         # median and p90 from one sort of the answered times: [p50, p90]
         first_response_quantiles=answered_response.quantile([0.5, 0.9]),
@@ -183,11 +180,17 @@ def _row_counts(t: ir.Table) -> dict:
     )
 
 
+def _answered(t: ir.Table) -> tuple[ir.BooleanValue, ir.FloatingValue]:
+    """interactions rows → (answered: a first response and not missed, the first-response time
+    of answered rows, else null). Quantiles take the filter as this null mask: PySpark rejects
+    ibis's ``where=`` on percentile."""
+    is_answered = t.first_response_min.notnull() & ~t.is_missed.fill_null(False)
+    return is_answered, ibis.ifelse(is_answered, t.first_response_min, ibis.null("float64"))
+
+
 def _response_median(raw: ir.Table) -> dict:
     """interactions rows → the exact first-response median over answered ones (as service_speed)."""
-    is_answered = raw.first_response_min.notnull() & ~raw.is_missed.fill_null(False)
-    answered_response = ibis.ifelse(is_answered, raw.first_response_min, ibis.null("float64"))
-    return dict(first_response_median_min=answered_response.median())
+    return dict(first_response_median_min=_answered(raw)[1].median())
 
 
 def service_kpis(
