@@ -85,6 +85,28 @@ def test_params_and_limits_go_through_ibis_unchanged(templated):
     assert sqltemplates.stats["compiled"] == 0
 
 
+def test_columns_with_nulls_come_out_as_ibis_converts_them():
+    """Flat columns with a null (numbers, text, booleans) are read from Arrow, the rest as Ibis
+    reads them: the same frame as Ibis's execute, dtypes included, and the values by hand."""
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE t AS SELECT * FROM (VALUES
+        (1, 'a', 1.5, TRUE, TIMESTAMP '2026-01-02 03:04:05', DATE '2026-01-02', NULL::BIGINT, [1, 2]),
+        (NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+        (3, 'c', -2.0, FALSE, TIMESTAMP '2026-03-04 00:00:00', DATE '2026-03-04', NULL, [3])
+    ) AS v(n, s, x, b, ts, d, none, l)""")
+    backend = sqltemplates.Backend.from_connection(con)
+    expr = backend.table("t")
+    ours = backend.execute(expr)
+    pd.testing.assert_frame_equal(ours, sqltemplates._DuckDBBackend.execute(backend, expr))
+    assert ours["n"].tolist()[::2] == [1.0, 3.0] and pd.isna(ours["n"][1]) and ours["n"].dtype == "float64"
+    assert ours["s"].tolist()[::2] == ["a", "c"] and pd.isna(ours["s"][1])
+    assert ours["b"].tolist() == [True, None, False]
+    assert ours["ts"].tolist()[::2] == [pd.Timestamp("2026-01-02 03:04:05"), pd.Timestamp("2026-03-04")]
+    assert ours["none"].isna().all() and ours["l"][0] == [1, 2]
+    assert backend.execute(expr.filter(expr.n > 5)).empty
+    con.close()
+
+
 def _compare(a, b) -> None:
     if isinstance(a, pd.DataFrame):
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9)
@@ -126,6 +148,7 @@ def test_every_page_loader_gives_what_ibis_compiling_each_expression_gives(monke
     assert first["compiled"] > 3 * sqltemplates.stats["compiled"] and sqltemplates.stats["reused"] > 0
     monkeypatch.setattr(sqltemplates.Backend, "_to_duckdb_relation",
                         sqltemplates._DuckDBBackend._to_duckdb_relation)
+    monkeypatch.setattr(sqltemplates.Backend, "execute", sqltemplates._DuckDBBackend.execute)
     sqltemplates.clear()
     by_ibis = [every_page(filters), every_page(moved)]
     assert dict(sqltemplates.stats) == {}  # the mutation check: Ibis compiled every query itself
