@@ -211,13 +211,17 @@ def service_kpis(
     window = Window(start, end)
     days = interactions_daily.filter(in_day_window(interactions_daily.day, window))
     raw = interactions.filter(in_window(interactions.occurred_at, window))
+    # the answered rows alone: the median reads nothing else, and the scan drops the rest before
+    # any period is worked out (10M interactions, 12 months: 2.7M of 6M rows)
+    raw = raw.filter(_answered(raw)[0])
+    median = dict(first_response_median_min=raw.first_response_min.median())
     if grain is None:
-        agg = days.aggregate(**_kpi_counts(days)).cross_join(raw.aggregate(**_response_median(raw)))
+        agg = days.aggregate(**_kpi_counts(days)).cross_join(raw.aggregate(**median))
     else:
         days = days.mutate(period=period_expr(days.day, grain))
         raw = raw.mutate(period=period_expr(raw.occurred_at, grain))
         per_day = days.group_by("period").aggregate(**_kpi_counts(days))
-        per_raw = raw.group_by("period").aggregate(**_response_median(raw))
+        per_raw = raw.group_by("period").aggregate(**median)
         agg = per_day.left_join(per_raw, "period").select(per_day, per_raw.first_response_median_min)
     keys = () if grain is None else ("period",)
     return _with_rates(agg).select(*keys, *SERVICE_KPI_COLUMNS)

@@ -119,3 +119,33 @@ def test_service_headline_gives_service_speeds_headline_figures(backend):
     assert (rows.loc["Anna", "missed_calls_count"], rows.loc["Anna", "inbound_calls_count"]) == (1, 3)
     assert rows.loc["Boris", "first_response_median_min"] == pytest.approx(200.0)
     assert pd.isna(rows.loc["Boris", "missed_call_rate"])
+
+
+def test_service_kpis_median_leaves_out_a_missed_call_with_a_response_time(backend):
+    """A missed inbound call that still carries a response time (some phone systems log the
+    ring time) is not answered: the window's and each week's median skip it, the counts keep it.
+    The daily table is the rows counted per (day, channel, direction, kind), as derived.py does."""
+    from metrics.service import service_kpis
+
+    missed = pd.DataFrame({
+        "interaction_id": ["i12"], "occurred_at": pd.to_datetime(["2024-01-18 10:00"]), "client_id": ["c2"],
+        "manager": ["Anna"], "channel": ["call"], "direction": ["inbound"], "kind": ["request"],
+        "duration_min": [N], "first_response_min": [0.1], "resolution_min": [N], "is_missed": [True],
+        "is_resolved": [N],
+    })
+    rows = pd.concat([INTERACTIONS, _nullable(missed)], ignore_index=True)
+    daily = (rows.assign(day=pd.to_datetime(rows.occurred_at).dt.normalize(),
+                         is_missed=rows.is_missed.astype(bool))
+             .groupby(["day", "channel", "direction", "kind"], as_index=False)
+             .agg(interactions_count=("interaction_id", "size"), missed_count=("is_missed", "sum")))
+    t, days = backend.table(_nullable(rows)), backend.table(daily)
+    row = backend.execute(service_kpis(t, days, start=JAN, end=FEB)).iloc[0]
+    # answered in January: 0.5, 2, 4, 6, 10, 200, 300 → 6 (with the missed 0.1 it would be 5)
+    assert row.first_response_median_min == pytest.approx(6.0)
+    # inbound calls i1, i2, i3, i12; missed i2, i12; complaints i3, i6 of 11 January contacts
+    assert (row.interactions_count, row.inbound_calls_count, row.missed_calls_count) == (11, 4, 2)
+    assert row.complaints_per_100 == pytest.approx(200 / 11)
+    weeks = backend.execute(service_kpis(t, days, start=JAN, end=FEB, grain="week")).set_index("period")
+    # week of 8 Jan: 0.5, 2, 4, 6, 200, 300 → 5; week of 15 Jan: 10 alone (not (0.1 + 10) / 2)
+    assert weeks.first_response_median_min.tolist() == pytest.approx([5.0, 10.0])
+    assert weeks.interactions_count.tolist() == [7, 4]
