@@ -328,6 +328,19 @@ def scoped_tables(filters: Filters, version: DataVersion) -> Iterator[tuple]:
         )
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def managed_facts(version: DataVersion) -> dict[str, bool]:
+    """{"interactions_managed", "nps_managed"}: whether every stored interaction / NPS response
+    names its manager (then none falls back to the client's book manager:
+    metrics.managers.scorecard_by_manager). Asked once per data version, of the whole tables —
+    so of any scope too."""
+    with cursor(version.db_path) as cur:
+        row = cur.execute(
+            "SELECT NOT EXISTS (SELECT 1 FROM interactions WHERE manager IS NULL),"
+            " NOT EXISTS (SELECT 1 FROM nps_responses WHERE manager IS NULL)").fetchall()[0]
+    return {"interactions_managed": bool(row[0]), "nps_managed": bool(row[1])}
+
+
 def book_hints(tables: dict) -> dict:
     """What the stored tables tell the metrics that build a client's book (client_manager and
     those calling it): the derived list of unlisted clients' contacts, and that ``clients``
@@ -906,7 +919,8 @@ def load_scorecard(filters: Filters, version: DataVersion) -> dict:
         expr = managers.scorecard_by_manager(
             tables["payments"], tables["clients"], tables["managers"], tables["interactions"],
             tables["nps"], start=filters.start, end=filters.end, grain=filters.grain,
-            interactions_daily=tables["interactions_daily"], **book_hints(tables))
+            interactions_daily=tables["interactions_daily"], **managed_facts(version),
+            **book_hints(tables))
         everyone = backend.execute(expr.order_by([ibis.desc("revenue_amount"), "manager"]))
     return {
         "rows": _in_manager_scope(everyone, filters, everyone),

@@ -340,6 +340,8 @@ def scorecard_by_manager(
     unlisted_contacts: ir.Table | None = None,
     interactions_daily: ir.Table | None = None,
     clients_unique: bool = False,
+    interactions_managed: bool = False,
+    nps_managed: bool = False,
 ) -> ir.Table:
     """All tables → one row per manager (the managers table plus any book manager).
 
@@ -360,6 +362,10 @@ def scorecard_by_manager(
       <); null where NPS or margin per hour is unknown.
     ``unlisted_contacts`` and ``clients_unique`` are passed to :func:`client_manager` and
     ``interactions_daily`` to :func:`hours_by_manager` (same results, faster).
+    ``interactions_managed`` / ``nps_managed``: every interaction / NPS response names its
+    manager, so none falls back to the book manager and that step is left out — same results,
+    and DuckDB no longer hashes the whole book for joins with nothing on their other side (10M
+    interactions, 12 months, both: the scorecard's query 0.99 → 0.80 s).
     """
     window = Window(start, end)
     book = client_manager(clients, interactions, start=start, end=end, unlisted_contacts=unlisted_contacts,
@@ -370,13 +376,14 @@ def scorecard_by_manager(
     hours = hours_by_manager(interactions, managers, start=start, end=end,
                              interactions_daily=interactions_daily)
     satisfaction = nps_summary(
-        _with_book_manager(nps, book), start=start, end=end, by=("manager",)
+        nps if nps_managed else _with_book_manager(nps, book), start=start, end=end, by=("manager",)
     ).select("manager", "nps", nps_responses="responses_count")
     # the window's interactions only, and only the columns the figures read, take a book manager
     contacts = interactions.filter(in_window(interactions.occurred_at, window)).select(
         "occurred_at", "client_id", "manager", "channel", "direction", "kind", "first_response_min", "is_missed")
     service = service_headline(
-        _with_book_manager(contacts, book), start=start, end=end, by=("manager",)
+        contacts if interactions_managed else _with_book_manager(contacts, book),
+        start=start, end=end, by=("manager",)
     ).select("manager", "first_response_median_min", "missed_call_rate", "complaints_per_100")
     teams = managers.group_by("manager").aggregate(team=managers.team.max())
 

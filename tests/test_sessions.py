@@ -3,6 +3,7 @@ AppTest sessions importing at once give exact counts."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 
@@ -396,3 +397,43 @@ def test_a_slow_loader_started_in_the_background_runs_while_the_page_goes_on(mon
         app_state.in_background(fails).result(timeout=10)
     monkeypatch.setattr(app_state, "LOADER_THREADS", 1)  # one at a time: computed at once, here
     assert app_state.in_background(lambda: threading.current_thread().name).result() == "MainThread"
+
+
+def test_managed_facts_follow_the_data_version(monkeypatch, demo_copy):
+    """The scorecard leaves out the book fallback only while every stored interaction / NPS
+    response names its manager: asked per data version, so an import of a contact without a
+    manager turns it back on for the new version — and that contact counts for its client's
+    book manager."""
+    from warehouse.ingest import import_csv
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    _clear_caches()
+    old = app_state.data_version()
+    settings = app_state.get_settings()
+    filters = app_state.default_filters(app_state.load_options(old, None), "en", settings)
+    window = {"start": dt.datetime.combine(filters.start, dt.time()), "end": dt.datetime.combine(filters.end, dt.time())}
+    with app_state.cursor(str(demo_copy)) as cur:
+        nulls = cur.execute("SELECT (SELECT count(*) FROM interactions WHERE manager IS NULL),"
+                            " (SELECT count(*) FROM nps_responses WHERE manager IS NULL)").fetchall()[0]
+        client, owner = cur.execute("SELECT client_id, manager FROM clients WHERE manager IS NOT NULL"
+                                    " ORDER BY client_id LIMIT 1").fetchall()[0]
+        # the owner's own contacts of the window (the demo's contacts all name their manager)
+        contacts, complaints = cur.execute(
+            "SELECT count(*), count(*) FILTER (WHERE kind = 'complaint') FROM interactions"
+            " WHERE manager = $owner AND occurred_at >= $start AND occurred_at < $end",
+            {"owner": owner, **window}).fetchall()[0]
+    assert nulls[0] == 0
+    assert app_state.managed_facts(old) == {"interactions_managed": True, "nps_managed": nulls[1] == 0}
+    before = app_state.load_scorecard(filters, old)["rows"].set_index("manager")
+    assert before.loc[owner, "complaints_per_100"] == pytest.approx(100 * complaints / contacts)
+
+    day = filters.end - dt.timedelta(days=1)
+    with app_state.cursor(str(demo_copy)) as cur:
+        import_csv(cur, (f"interaction_id,occurred_at,client_id,manager,channel,direction,kind\n"
+                         f"no-manager-1,{day} 10:00:00,{client},,chat,inbound,complaint\n").encode(),
+                   file_name="orphan.csv")
+    new = app_state.data_version()
+    assert app_state.managed_facts(new)["interactions_managed"] is False
+    after = app_state.load_scorecard(filters, new)["rows"].set_index("manager")
+    # the complaint without a manager went to the client's book manager
+    assert after.loc[owner, "complaints_per_100"] == pytest.approx(100 * (complaints + 1) / (contacts + 1))
