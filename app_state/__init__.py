@@ -1019,11 +1019,13 @@ def load_concentration(filters: Filters, version: DataVersion) -> dict[str, pd.D
     from metrics import concentration
 
     with scoped_tables(filters, version) as (backend, tables):
-        kw = dict(start=filters.start, end=filters.end)
-        return {
-            "lorenz": backend.execute(concentration.lorenz_curve(tables["payments"], **kw, points=LORENZ_POINTS)),
-            "summary": backend.execute(concentration.revenue_concentration(tables["payments"], **kw)),
-        }
+        both = backend.execute(concentration.concentration_with_curve(
+            tables["payments"], start=filters.start, end=filters.end, points=LORENZ_POINTS))
+    curve = both[both["rank"].notna()]  # no point when no client has revenue
+    return {
+        "lorenz": curve[list(concentration.CURVE_COLUMNS)].astype({"rank": "int64"}).reset_index(drop=True),
+        "summary": both[list(concentration.SUMMARY_COLUMNS)].head(1).reset_index(drop=True),
+    }
 
 
 def risk_settings(settings: Settings):

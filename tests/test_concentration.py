@@ -113,3 +113,47 @@ def test_lorenz_curve_refuses_no_points():
 
     with pytest.raises(ValueError, match="points"):
         lorenz_curve(ibis.memtable(PAYMENTS), start=START, end=END, points=0)
+
+
+def test_concentration_with_curve_puts_the_summary_beside_each_point(backend):
+    """points = 2 → ranks 3 and 5 (see above), each with the company summary (N 5, Σ 200, top
+    share 0.5, gini 0.4); a window without revenue → one row: N 0, null shares, no point."""
+    from metrics.concentration import concentration_with_curve
+
+    t = backend.table(PAYMENTS)
+    rows = backend.execute(concentration_with_curve(t, start=START, end=END, points=2))
+    assert list(rows["rank"]) == [3, 5]
+    assert list(rows.client_share) == pytest.approx([0.6, 1.0])
+    assert list(rows.revenue_share) == pytest.approx([0.3, 1.0])
+    assert list(rows.clients_count) == [5, 5] and list(rows.revenue_amount) == [200.0, 200.0]
+    assert list(rows.top20_revenue_share) == pytest.approx([0.5, 0.5])
+    assert list(rows.gini) == pytest.approx([0.4, 0.4])
+    empty = backend.execute(concentration_with_curve(t, start=dt.date(2023, 1, 1), end=dt.date(2023, 2, 1)))
+    assert len(empty) == 1 and empty.clients_count[0] == 0 and empty.revenue_amount[0] == 0.0
+    assert pd.isna(empty["rank"][0]) and pd.isna(empty.gini[0]) and pd.isna(empty.top20_revenue_share[0])
+
+
+def test_the_clients_page_loader_gives_the_curve_and_the_summary_of_the_metrics(demo_copy):
+    """app_state.load_concentration (one query) → the frames of lorenz_curve and
+    revenue_concentration asked separately, dtypes included; for a window without payments an
+    empty curve and the summary of no client."""
+    import dataclasses
+
+    import streamlit as st
+
+    import app_state
+    from bench import pages
+
+    filters, version, _ = pages._context(demo_copy)
+    for chosen in (filters, dataclasses.replace(filters, start=dt.date(1990, 1, 1), end=dt.date(1990, 2, 1))):
+        st.cache_data.clear()
+        got = app_state.load_concentration(chosen, version)
+        with app_state.scoped_tables(chosen, version) as (backend, tables):
+            window = dict(start=chosen.start, end=chosen.end)
+            curve = backend.execute(lorenz_curve(tables["payments"], **window, points=app_state.LORENZ_POINTS)
+                                    .order_by("rank"))
+            summary = backend.execute(revenue_concentration(tables["payments"], **window))
+        pd.testing.assert_frame_equal(got["lorenz"], curve, check_exact=False, rtol=1e-12)
+        pd.testing.assert_frame_equal(got["summary"], summary, check_exact=False, rtol=1e-12)
+    assert len(curve) == 0 and summary.clients_count[0] == 0  # the second window's
+    st.cache_data.clear()
