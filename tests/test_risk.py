@@ -114,6 +114,22 @@ def test_at_risk_clients_flags_and_order(backend, clients_unique):
     assert pd.isna(rows.loc["r6", "days_since_contact"]) and pd.isna(rows.loc["r6", "manager"])
 
 
+@pytest.mark.parametrize("clients_unique", [False, True])
+def test_at_risk_manager_is_the_listed_one_else_the_busiest_in_the_trailing_months(backend, clients_unique):
+    """r6 (no listed manager) was called by Boris in January: his client at risk (77 days of
+    silence: still no contact); r1 (listed Anna) was called twice by Boris: still Anna's."""
+    extra = _nullable(pd.DataFrame({
+        "occurred_at": pd.to_datetime(["2024-01-15", "2024-01-20", "2024-01-21"]),
+        "client_id": ["r6", "r1", "r1"], "manager": ["Boris"] * 3, "kind": ["request"] * 3,
+        "is_resolved": [True] * 3,
+    }))
+    t = backend.tables(payments=PAYMENTS, clients=CLIENTS, interactions=pd.concat([INTERACTIONS, extra]), nps=NPS)
+    out = backend.execute(at_risk_clients(t["payments"], t["clients"], t["interactions"], t["nps"], as_of=AS_OF,
+                                          grain="month", clients_unique=clients_unique)).set_index("client_id")
+    assert out.manager.to_dict() == {"r1": "Anna", "r2": "Boris", "r3": "Anna", "r6": "Boris"}
+    assert out.loc["r6", "days_since_contact"] == 77 and bool(out.loc["r6", "is_no_contact"])
+
+
 def test_at_risk_clients_collapses_a_client_listed_twice(duck):
     # r1 listed again without a manager, renamed "Aaa", churned 1 March, signed 2024-02-01:
     # collapsed, its latest churn date (1 March, before as-of) drops r1; the others as above
