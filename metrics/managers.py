@@ -9,7 +9,7 @@ import ibis.expr.types as ir
 
 from metrics._time import Window, client_revenue_in_windows, comparison_windows, in_day_window, in_window
 from metrics.nps import nps_summary
-from metrics.service import service_headline
+from metrics.service import service_headline, service_kpis
 
 NEW_TIER = "new"
 TIERS_COUNT = 5  # quintiles of base-window revenue
@@ -378,13 +378,17 @@ def scorecard_by_manager(
     satisfaction = nps_summary(
         nps if nps_managed else _with_book_manager(nps, book), start=start, end=end, by=("manager",)
     ).select("manager", "nps", nps_responses="responses_count")
-    # the window's interactions only, and only the columns the figures read, take a book manager
-    contacts = interactions.filter(in_window(interactions.occurred_at, window)).select(
-        "occurred_at", "client_id", "manager", "channel", "direction", "kind", "first_response_min", "is_missed")
-    service = service_headline(
-        contacts if interactions_managed else _with_book_manager(contacts, book),
-        start=start, end=end, by=("manager",)
-    ).select("manager", "first_response_median_min", "missed_call_rate", "complaints_per_100")
+    if interactions_managed and interactions_daily is not None:
+        # each contact counts for its own manager: the counts by manager come from the daily
+        # table, the median from the window's answered rows (10M, 12 months: ~0.25 s of CPU less)
+        service = service_kpis(interactions, interactions_daily, start=start, end=end, by=("manager",))
+    else:
+        # the window's interactions only, and only the columns the figures read, take a book manager
+        contacts = interactions.filter(in_window(interactions.occurred_at, window)).select(
+            "occurred_at", "client_id", "manager", "channel", "direction", "kind", "first_response_min", "is_missed")
+        service = service_headline(contacts if interactions_managed else _with_book_manager(contacts, book),
+                                   start=start, end=end, by=("manager",))
+    service = service.select("manager", "first_response_median_min", "missed_call_rate", "complaints_per_100")
     teams = managers.group_by("manager").aggregate(team=managers.team.max())
 
     roster = distinct_keys("manager", managers, book)

@@ -200,9 +200,11 @@ def service_kpis(
     start: dt.date,
     end: dt.date,
     grain: str | None = None,
+    by: Sequence[str] = (),
 ) -> ir.Table:
     """The headline service figures of :func:`service_speed` (``SERVICE_KPI_COLUMNS``, same
-    definitions and values) for one window, or one row per period with interactions.
+    definitions and values) for one window, or one row per period with interactions (``grain``),
+    per ``by`` group (keys of interactions_daily, as ``manager``) or per both (by, then period).
 
     interactions_daily (one row per import × day × client scope × manager × channel ×
     direction × kind, warehouse/derived.py) gives the counts; the exact first-response median
@@ -215,15 +217,16 @@ def service_kpis(
     # any period is worked out (10M interactions, 12 months: 2.7M of 6M rows)
     raw = raw.filter(_answered(raw)[0])
     median = dict(first_response_median_min=raw.first_response_min.median())
-    if grain is None:
-        agg = days.aggregate(**_kpi_counts(days)).cross_join(raw.aggregate(**median))
-    else:
+    if grain is not None:
         days = days.mutate(period=period_expr(days.day, grain))
         raw = raw.mutate(period=period_expr(raw.occurred_at, grain))
-        per_day = days.group_by("period").aggregate(**_kpi_counts(days))
-        per_raw = raw.group_by("period").aggregate(**median)
-        agg = per_day.left_join(per_raw, "period").select(per_day, per_raw.first_response_median_min)
-    keys = () if grain is None else ("period",)
+    keys = [*by, *(("period",) if grain is not None else ())]
+    if not keys:
+        agg = days.aggregate(**_kpi_counts(days)).cross_join(raw.aggregate(**median))
+    else:
+        per_day = days.group_by(keys).aggregate(**_kpi_counts(days))
+        per_raw = raw.group_by(keys).aggregate(**median)
+        agg = per_day.left_join(per_raw, keys).select(per_day, per_raw.first_response_median_min)
     return _with_rates(agg).select(*keys, *SERVICE_KPI_COLUMNS)
 
 

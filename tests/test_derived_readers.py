@@ -147,7 +147,39 @@ def test_service_kpis_equal_service_speed_over_raw_rows(warehouse_tables, grante
             want = con.execute(service.service_speed(inter, start=start, end=end, by=("period",))).sort_values("period")
             assert list(got.period) == list(want.period)
             _same(got.reset_index(drop=True), want.reset_index(drop=True), columns)
+            for by in (("manager",), ("manager", "period")):  # by the contact's manager (and month)
+                keys = list(by)
+                got = con.execute(service.service_kpis(t["interactions"], t["interactions_daily"], start=start,
+                                                       end=end, by=("manager",), grain="month" if len(by) > 1 else None))
+                want = con.execute(service.service_speed(inter, start=start, end=end, by=by))
+                got, want = (f.sort_values(keys).reset_index(drop=True) for f in (got, want))
+                assert got[keys].values.tolist() == want[keys].values.tolist()
+                _same(got, want, columns)
     assert seen_missed > 0
+
+
+@pytest.mark.parametrize("granted", [False, True])
+def test_scorecard_from_daily_counts_equals_the_scorecard_over_raw_rows(warehouse_tables, granted):
+    """Every demo contact names its manager: told so (and given the daily table) the scorecard
+    takes its service counts by manager from interactions_daily — every column as the raw-row
+    scorecard's, per scope and window."""
+    from metrics.managers import SCORECARD_COLUMNS, scorecard_by_manager
+
+    con, tables, staff, clients = warehouse_tables
+    assert int(con.execute(tables["interactions"].manager.isnull().sum())) == 0
+    numbers = [c for c in SCORECARD_COLUMNS if c not in ("manager", "team", "manager_type", "is_hours_estimated")]
+    for chosen in _scopes(staff, clients):
+        t = _scoped(tables, staff, clients, chosen, granted)
+        for start, end in WINDOWS:
+            args = (t["payments"], t["clients"], t["managers"], t["interactions"], t["nps"])
+            got = con.execute(scorecard_by_manager(*args, start=start, end=end, grain="month",
+                                                   interactions_daily=t["interactions_daily"],
+                                                   interactions_managed=True))
+            want = con.execute(scorecard_by_manager(*args, start=start, end=end, grain="month"))
+            got, want = (f.sort_values("manager").reset_index(drop=True) for f in (got, want))
+            assert list(got.manager) == list(want.manager)
+            assert got.manager_type.fillna("").tolist() == want.manager_type.fillna("").tolist()
+            _same(got, want, numbers)
 
 
 @pytest.mark.parametrize("granted", [False, True])

@@ -212,6 +212,7 @@ def _check(duck, frames: dict, window, **hints) -> None:
     _same(out, expected)
 
 
+@pytest.mark.parametrize("managed", [False, True])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     payments=st.lists(_payment, max_size=40),
@@ -220,28 +221,15 @@ def _check(duck, frames: dict, window, **hints) -> None:
     answers=st.lists(_answer, max_size=10),
     window=st.sampled_from(WINDOWS),
 )
-def test_scorecard_equals_pandas_oracle(duck, payments, listings, contacts, answers, window):
+def test_scorecard_equals_pandas_oracle(duck, managed, payments, listings, contacts, answers, window):
+    """Managed: every interaction and response names its manager (a missing one becomes Vera's)
+    and the scorecard is told so — no book fallback built — for the same card as the oracle's."""
+    if managed:
+        contacts = [{**row, "manager": row["manager"] or "Vera"} for row in contacts]
+        answers = [{**row, "manager": row["manager"] or "Vera"} for row in answers]
     frames = {"payments": _frame(payments, "payments"), "clients": _frame(listings, "clients"),
               "interactions": _frame(contacts, "interactions"), "nps": _frame(answers, "nps")}
-    _check(duck, frames, window)
-
-
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    payments=st.lists(_payment, max_size=40),
-    listings=st.lists(_listing, max_size=14),
-    contacts=st.lists(_contact, max_size=25),
-    answers=st.lists(_answer, max_size=10),
-    window=st.sampled_from(WINDOWS),
-)
-def test_scorecard_with_every_fact_managed_equals_pandas_oracle(duck, payments, listings, contacts, answers, window):
-    """Every interaction and response names its manager (a missing one becomes Vera's): the
-    scorecard told so — no book fallback built — still gives the oracle's card."""
-    named = [{**row, "manager": row["manager"] or "Vera"} for row in contacts]
-    answered = [{**row, "manager": row["manager"] or "Vera"} for row in answers]
-    frames = {"payments": _frame(payments, "payments"), "clients": _frame(listings, "clients"),
-              "interactions": _frame(named, "interactions"), "nps": _frame(answered, "nps")}
-    _check(duck, frames, window, interactions_managed=True, nps_managed=True)
+    _check(duck, frames, window, **({"interactions_managed": True, "nps_managed": True} if managed else {}))
 
 
 def test_scorecard_oracle_by_hand_orphans_and_unknown_clients(duck):
