@@ -85,7 +85,7 @@ def service_speed(
     settings = ServiceSettings().with_overrides(sla_minutes)
     window = Window(start, end)
     t = interactions.filter(in_window(interactions.occurred_at, window))
-    is_answered, _ = _answered(t)
+    is_answered = _answered(t)
     minutes = settings.minutes_by_channel()
     # each quantile over the rows it reads, filtered by the scan: the answered ones give the
     # first-response quantiles (median and p90 from one sort) and the SLA hits, those with a
@@ -180,17 +180,17 @@ def _row_counts(t: ir.Table) -> dict:
     )
 
 
-def _answered(t: ir.Table) -> tuple[ir.BooleanValue, ir.FloatingValue]:
-    """interactions rows → (answered: a first response and not missed, the first-response time
-    of answered rows, else null). Quantiles take the filter as this null mask: PySpark rejects
-    ibis's ``where=`` on percentile."""
-    is_answered = t.first_response_min.notnull() & ~t.is_missed.fill_null(False)
-    return is_answered, ibis.ifelse(is_answered, t.first_response_min, ibis.null("float64"))
+def _answered(t: ir.Table) -> ir.BooleanValue:
+    """interactions rows → answered: a first response and not missed."""
+    return t.first_response_min.notnull() & ~t.is_missed.fill_null(False)
 
 
 def _response_median(raw: ir.Table) -> dict:
-    """interactions rows → the exact first-response median over answered ones (as service_speed)."""
-    return dict(first_response_median_min=_answered(raw)[1].median())
+    """interactions rows → the exact first-response median over answered ones (as service_speed),
+    in a pass that reads every row: the other rows' times are nulls to the median (PySpark
+    rejects ibis's ``where=`` on percentile)."""
+    response = ibis.ifelse(_answered(raw), raw.first_response_min, ibis.null("float64"))
+    return dict(first_response_median_min=response.median())
 
 
 def service_kpis(
@@ -215,18 +215,13 @@ def service_kpis(
     raw = interactions.filter(in_window(interactions.occurred_at, window))
     # the answered rows alone: the median reads nothing else, and the scan drops the rest before
     # any period is worked out (10M interactions, 12 months: 2.7M of 6M rows)
-    raw = raw.filter(_answered(raw)[0])
+    raw = raw.filter(_answered(raw))
     median = dict(first_response_median_min=raw.first_response_min.median())
     if grain is not None:
         days = days.mutate(period=period_expr(days.day, grain))
         raw = raw.mutate(period=period_expr(raw.occurred_at, grain))
     keys = [*by, *(("period",) if grain is not None else ())]
-    if not keys:
-        agg = days.aggregate(**_kpi_counts(days)).cross_join(raw.aggregate(**median))
-    else:
-        per_day = days.group_by(keys).aggregate(**_kpi_counts(days))
-        per_raw = raw.group_by(keys).aggregate(**median)
-        agg = per_day.left_join(per_raw, keys).select(per_day, per_raw.first_response_median_min)
+    agg = _attach(_aggregate(days, keys, _kpi_counts(days)), _aggregate(raw, keys, median), keys)
     return _with_rates(agg).select(*keys, *SERVICE_KPI_COLUMNS)
 
 
