@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import pandas as pd
@@ -70,6 +73,37 @@ def test_import_csv_same_bytes_raises_already_imported(con):
     assert "import 1" in caught.value.result.message and "'payments.csv'" in caught.value.result.message
     assert con.execute("SELECT count(*) FROM payments").fetchall() == [(6,)]
     assert len(import_log(con)) == 1
+
+
+def test_import_csv_awaits_a_hash_still_being_computed(con):
+    """intake hashes a file in a thread while import_csv scans it: the import waits for the
+    hash before it writes, stores that hash, and refuses the same bytes given the same way."""
+    data = PAYMENTS_CSV.read_bytes()
+
+    def digest_later() -> Future:
+        digest = Future()
+        threading.Timer(0.2, digest.set_result, [hashlib.sha256(data).hexdigest()]).start()
+        return digest
+
+    first = import_csv(con, PAYMENTS_CSV, file_name="payments.csv", sha256=digest_later())
+    with pytest.raises(AlreadyImported) as caught:
+        import_csv(con, PAYMENTS_CSV, file_name="payments (1).csv", sha256=digest_later())
+
+    assert counts(first) == ("committed", 6, 6, 0, 0)
+    assert caught.value.earlier.import_id == first.import_id
+    assert con.execute("SELECT sha256 FROM imports").fetchall() == [(hashlib.sha256(data).hexdigest(),)]
+    assert con.execute("SELECT count(*) FROM payments").fetchall() == [(6,)]
+
+
+def test_import_csv_a_failed_hash_writes_nothing(con):
+    digest = Future()
+    digest.set_exception(OSError("the file went away"))
+
+    with pytest.raises(OSError, match="went away"):
+        import_csv(con, PAYMENTS_CSV, file_name="payments.csv", sha256=digest)
+
+    assert con.execute("SELECT count(*) FROM payments").fetchall() == [(0,)]
+    assert len(import_log(con)) == 0
 
 
 def test_import_csv_overlapping_export_inserts_only_new_rows(con):

@@ -8,6 +8,7 @@ expected counts, rows and messages below are read off the fixture rows by hand
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import duckdb
@@ -202,6 +203,23 @@ def test_import_file_same_bytes_twice_names_the_earlier_import(con):
     assert caught.value.earlier.import_id == 1 and caught.value.earlier.imported_by == "anna"
     assert "import 1 ('calls-w47.csv'" in caught.value.result.message
     assert rows(con, "SELECT count(*) FROM interactions") == [(5,)]
+
+
+def test_import_file_canonical_csv_twice_names_the_earlier_import(con, tmp_path):
+    """A canonical CSV is hashed while it is scanned (intake._hashing): the hash stored is the
+    file's, and the same bytes again are refused before anything is written."""
+    text = ("payment_id,paid_at,client_id,amount\n"
+            "p1,2024-03-01,c1,100\np2,2024-03-02,c2,200.5\np3,2024-03-09,c1,150\n")
+    path = write(tmp_path, "payments.csv", text)
+
+    first = import_file(con, path, file_name="payments.csv", imported_by="anna")
+    with pytest.raises(AlreadyImported) as caught:
+        import_file(con, path, file_name="payments-again.csv")
+
+    assert (first.status, first.rows_inserted) == ("committed", 3)
+    assert caught.value.earlier.import_id == first.import_id and caught.value.earlier.imported_by == "anna"
+    assert rows(con, "SELECT sha256 FROM imports") == [(hashlib.sha256(text.encode()).hexdigest(),)]
+    assert rows(con, "SELECT count(*) FROM payments") == [(3,)]
 
 
 def test_import_file_overlapping_export_inserts_only_new_rows(con, tmp_path):
