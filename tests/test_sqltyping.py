@@ -132,6 +132,14 @@ def test_sql_typing_hands_a_part_back_as_one_arrow_chunk():
     assert typed.good.num_rows == 200_001 and typed.good.column("manager").num_chunks == 1
     assert typed.good.column("manager")[200_000].as_py() == "m200000"
 
+
+def test_a_part_of_more_than_a_gigabyte_of_text_comes_back_in_chunks_under_it():
+    assert sqltyping.chunk_rows(200_001, 1_400_000) == 200_001
+    assert sqltyping.chunk_rows(2_000_000, 1 << 30) == 2_000_000
+    assert sqltyping.chunk_rows(2_000_000, 3 << 30) == 666_666  # 3 GB of text: 3 chunks of ~1 GB
+    assert sqltyping.chunk_rows(10, 50 << 30) == 1
+    assert sqltyping.chunk_rows(0, 0) == 1  # DuckDB refuses a batch size of 0
+
 @pytest.mark.parametrize("chunk_rows", [2, 3, 100])
 def test_import_csv_in_chunks_counts_like_one_chunk(chunk_rows):
     """Repeats across chunks are duplicates; rejects keep their lines in any chunking."""

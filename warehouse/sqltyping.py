@@ -125,7 +125,8 @@ def type_text(cur, spec, text: pa.Table, present: list[str], lines: np.ndarray, 
     _text = pa.table(columns)  # read by name in the SQL (see the note on replacement scans above)
     # one Arrow chunk: an INSERT from DuckDB's default 131,072-row batches leaves its row groups
     # to be written again at the next checkpoint (1M rows: ~0.7 s; 10M: 5.9 s at close)
-    typed = cur.sql(query, params=_used(query, parameters)).to_arrow_table(batch_size=max(1, len(text)))
+    typed = cur.sql(query, params=_used(query, parameters)).to_arrow_table(
+        batch_size=chunk_rows(len(text), text.nbytes))
     bad = typed.column("_bad")
     rejected = pc.sum(bad).as_py() or 0
     good = typed.filter(pc.invert(bad)) if rejected else typed
@@ -136,6 +137,12 @@ def type_text(cur, spec, text: pa.Table, present: list[str], lines: np.ndarray, 
                            cur.sql(problems, params=_used(problems, parameters)).df())
     good = good.drop_columns(["_bad"]).rename_columns([*spec.columns, "_record"])
     return TypedChunk(good, rejects, int(rejected))
+
+
+def chunk_rows(rows: int, text_bytes: int, limit: int = 1 << 30) -> int:
+    """Rows per Arrow chunk of a typed part: all of them, unless its text passes ``limit``
+    (1 GB) — then as few chunks as keep each under it: a string column's offsets are 32-bit."""
+    return max(1, rows if text_bytes <= limit else rows * limit // text_bytes)
 
 
 def _no_rejects() -> pd.DataFrame:
