@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from warehouse import mapping
 from warehouse.ingest import MISSING_REQUIRED, TABLES, Reject
 from warehouse.mapping import (BAD_DATE, BAD_ORDER, Preset, apply_mapping, builtin_presets, find_preset, header_signature,
                                normalise_header, propose_mapping, synonyms)
@@ -284,3 +285,15 @@ def test_apply_mapping_per_chunk_reconciles_with_count_records():
     results = [apply_mapping(RawTable.from_chunk(chunk), proposal) for chunk in iter_chunks(data, chunk_rows=40)]
     kept, rejected = sum(len(r.frame) for r in results), sum(len(r.rejects) for r in results)
     assert (kept, rejected, count_records(data)) == (100, 1, 101)  # 100 + 1 = 101 records
+
+
+def test_a_single_source_header_gives_the_cells_the_several_headers_path_gives():
+    rows = pd.DataFrame({"Сумма": ["1 234,50", " - ", "", "N/A", "7"], "Пусто": ["", "", "", "", ""]},
+                        dtype="str", index=pd.Index([2, 3, 4, 5, 6], name="line"))
+
+    one, used_one = mapping._source(rows, "Сумма")
+    several, used_several = mapping._source(rows, ["Сумма", "Пусто"])
+
+    assert one.tolist() == ["1 234,50", "", "", "", "7"]
+    assert one.equals(several) and one.dtype == several.dtype
+    assert used_one.tolist() == used_several.tolist() == ["Сумма"] * 5

@@ -210,6 +210,10 @@ def _source(rows: pd.DataFrame, headers: str | list[str]) -> tuple[pd.Series, pd
     the header used)."""
     names = [headers] if isinstance(headers, str) else list(headers)
     columns = [c for c in (_find(rows, name) for name in names) if c is not None] or [_cells(rows, names[0])]
+    if len(columns) == 1:  # one header (the usual case): its cells, empty ones as ""
+        column = columns[0]
+        cells = column.where(~parsing.is_empty(column), "").rename(None)
+        return cells, pd.Series(column.name, index=rows.index, dtype="str")
     cells = pd.Series("", index=rows.index, dtype="str")
     used = pd.Series(columns[0].name, index=rows.index, dtype="str")
     for column in reversed(columns):
