@@ -87,13 +87,10 @@ def concurrently(*calls):
     so a page whose loaders run side by side is ready sooner; the work is the same. The first
     call that raises makes this raise it, after the others are done. Give the longest first:
     the threads take the calls in order."""
-    from concurrent.futures import ThreadPoolExecutor
+    from warehouse import parallel
 
-    if len(calls) < 2 or LOADER_THREADS < 2:
-        return [call() for call in calls]
-    with ThreadPoolExecutor(max_workers=LOADER_THREADS, thread_name_prefix="loader") as pool:
-        futures = [pool.submit(_in_page_run(call)) for call in calls]
-    return [future.result() for future in futures]
+    return parallel.mapped(lambda call: call(), [_in_page_run(call) for call in calls],
+                           threads=LOADER_THREADS, name="loader")
 
 
 def in_background(call):
@@ -103,20 +100,13 @@ def in_background(call):
     chart does not wait for the at-risk list), and the two share the cores."""
     from concurrent.futures import Future
 
-    future = Future()
+    from warehouse import parallel
+
     if LOADER_THREADS < 2:  # one at a time: computed here and now
+        future = Future()
         future.set_result(call())
         return future
-    run = _in_page_run(call)
-
-    def fill():
-        try:
-            future.set_result(run())
-        except BaseException as error:  # handed to whoever waits for the result
-            future.set_exception(error)
-
-    threading.Thread(target=fill, name="loader-background", daemon=True).start()
-    return future
+    return parallel.started(_in_page_run(call), name="loader-background")
 
 
 # ---------------------------------------------------------------- settings and filters

@@ -25,7 +25,6 @@ import hashlib
 import io
 import json
 import logging
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,13 +143,6 @@ def file_sha256(source: Source) -> str:
         return hashlib.sha256(source).hexdigest()
     with open(source, "rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
-
-
-def _hashing(source: Source) -> Future[str]:
-    """:func:`file_sha256` begun in a thread of its own, while the caller plans and scans the
-    file on the other core (hashlib leaves Python's lock free): a 10M-row export hashes in
-    0.7–2.7 s, which used to come before everything else."""
-    return parallel.started(file_sha256, source)
 
 
 def _parquet(source: Source):
@@ -329,7 +321,9 @@ def import_file(con, source: Source, *, file_name: str, mapping_used: Mapping | 
     no table fits, a required column has no source, or — unless ``accept_partial`` — any row is
     rejected. Raises ingest.AlreadyImported for bytes already imported.
     """
-    digest = _hashing(source)
+    # hashed in a thread of its own while the file is planned and scanned on the other core
+    # (hashlib leaves Python's lock free; a 10M-row export hashes in 0.7–2.7 s)
+    digest = parallel.started(file_sha256, source, name="sha256")
     try:
         plan = plan or plan_file(con, source, file_name=file_name, table=table, preset=preset,
                                  count=mapping_used is not None)
