@@ -26,6 +26,7 @@ import streamlit as st
 import i18n
 from metrics import _time
 from metrics.revenue import REVENUE_COLUMNS
+from metrics.service import SERVICE_COLUMNS
 
 log = logging.getLogger(__name__)
 
@@ -968,12 +969,9 @@ def load_service(filters: Filters, version: DataVersion, settings: Settings) -> 
 
     kw = dict(start=filters.start, end=filters.end, sla_minutes=dict(settings.sla_minutes))
 
-    def speed(backend, tables, by=(), order=()):
-        inter, daily = tables["interactions"], tables["interactions_daily"]
-        if by:  # the rows with the key
-            inter, daily = inter.filter(inter[by[0]].notnull()), daily.filter(daily[by[0]].notnull())
-        expr = service.service_speed(inter, by=by, interactions_daily=daily, **kw)
-        return backend.execute(expr.order_by(list(order)) if order else expr)
+    def speed(backend, tables):  # totals, channels and managers in one query (service_speed_levels)
+        return backend.execute(service.service_speed_levels(
+            tables["interactions"], levels=SPEED_LEVELS, interactions_daily=tables["interactions_daily"], **kw))
 
     def minutes(column):
         def histogram(backend, tables):
@@ -984,16 +982,32 @@ def load_service(filters: Filters, version: DataVersion, settings: Settings) -> 
         return histogram
 
     parts = {
-        "totals": speed,
-        "by_channel": functools.partial(speed, by=("channel",), order=("channel",)),
-        "by_manager": functools.partial(speed, by=("manager",), order=(ibis.desc("missed_call_rate"), "manager")),
+        "speed": speed,
         "first_response_min": minutes("first_response_min"),
         "resolution_min": minutes("resolution_min"),
         "weekday_hour": lambda backend, tables: backend.execute(service.contacts_by_weekday_hour(
             tables["interactions"], start=filters.start, end=filters.end)),
     }
-    frames = concurrently(*(functools.partial(_scoped, filters, version, part) for part in parts.values()))
-    return dict(zip(parts, frames))
+    frames = dict(zip(parts, concurrently(*(functools.partial(_scoped, filters, version, part)
+                                             for part in parts.values()))))
+    return {**_speed_levels(frames.pop("speed")), **frames}
+
+
+# load_service's groupings of service_speed: the window, each channel, each manager
+SPEED_LEVELS = (None, "channel", "manager")
+
+
+def _speed_levels(levels: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """service_speed_levels(levels=SPEED_LEVELS) rows → {"totals", "by_channel", "by_manager"}
+    frames as service_speed gives them (managers: highest missed-call rate first)."""
+    def level(i: int, key: str | None) -> pd.DataFrame:
+        rows = levels[levels["level"] == i]
+        return rows[[*([key] if key else []), *SERVICE_COLUMNS]].reset_index(drop=True)
+
+    by_manager = level(2, "manager").sort_values(["missed_call_rate", "manager"], ascending=[False, True],
+                                                 na_position="last", kind="stable")
+    return {"totals": level(0, None), "by_channel": level(1, "channel"),
+            "by_manager": by_manager.reset_index(drop=True)}
 
 
 def _scoped(filters: Filters, version: DataVersion, part):

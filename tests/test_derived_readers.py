@@ -211,6 +211,40 @@ def test_service_speed_with_daily_counts_equals_service_speed_over_raw_rows(ware
 
 
 @pytest.mark.parametrize("granted", [False, True])
+def test_service_speed_levels_equal_one_service_speed_per_level(warehouse_tables, granted):
+    """The Service page's one query (the company, each channel, each manager; counts from the
+    derived table) gives, level by level, what service_speed over the raw rows with the key gives
+    — per scope and window, the empty January 2020 one included, and with an SLA override."""
+    con, tables, staff, clients = warehouse_tables
+    columns = list(service.SERVICE_COLUMNS)
+    levels = (None, "channel", "manager")
+    groups_seen = 0
+    for chosen in _scopes(staff, clients):
+        t = _scoped(tables, staff, clients, chosen, granted)
+        raw = t["interactions"]
+        for start, end in [*WINDOWS, (dt.date(2020, 1, 1), dt.date(2020, 2, 1))]:
+            for sla in (None, {"call": 3.0}):
+                got = con.execute(service.service_speed_levels(raw, start=start, end=end, levels=levels,
+                                                               sla_minutes=sla, interactions_daily=t["interactions_daily"]))
+                assert list(got.level) == sorted(got.level)
+                for i, key in enumerate(levels):
+                    part = got[got.level == i].reset_index(drop=True)
+                    for other in (k for k in levels if k and k != key):
+                        assert part[other].isna().all()
+                    rows = raw.filter(raw[key].notnull()) if key else raw
+                    want = con.execute(service.service_speed(rows, start=start, end=end, by=(key,) if key else (),
+                                                             sla_minutes=sla))
+                    if key:
+                        want = want.sort_values(key).reset_index(drop=True)
+                        assert list(part[key]) == list(want[key])
+                        groups_seen += len(part)
+                    else:
+                        assert len(part) == 1
+                    _same(part, want, columns)
+    assert groups_seen > 0
+
+
+@pytest.mark.parametrize("granted", [False, True])
 def test_hours_by_manager_from_daily_equal_the_raw_rows(warehouse_tables, granted):
     from metrics.managers import hours_by_manager
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from metrics.service import ServiceSettings, contacts_by_weekday_hour, service_speed
+from metrics.service import ServiceSettings, contacts_by_weekday_hour, service_speed, service_speed_levels
 
 N = None
 
@@ -103,6 +103,38 @@ def test_service_speed_sla_hit_rate_by_manager_zero_not_missing(backend):
     assert out.loc["Anna", "sla_hit_rate"] == pytest.approx(3 / 4)
     # Boris answered: chat 6 ✗, email 200 and 300 over the 100 of the override ✗ → 0 of 3: a rate of 0
     assert out.loc["Boris", "sla_hit_rate"] == 0.0
+
+
+def test_service_speed_levels_company_channels_and_managers_in_one_query(backend):
+    """Level 0 is the company's row, level 1 one row per channel, level 2 one per manager; a
+    contact without a manager (i12, answered in 1 min) counts for the company and its channel,
+    in no manager's row — as service_speed over the rows with a manager gives it."""
+    extra = pd.DataFrame({
+        "interaction_id": ["i12"], "occurred_at": pd.to_datetime(["2024-01-22 10:00"]), "client_id": ["c5"],
+        "manager": [N], "channel": ["chat"], "direction": ["inbound"], "kind": ["request"], "duration_min": [N],
+        "first_response_min": [1.0], "resolution_min": [N], "is_missed": [False], "is_resolved": [N],
+    })
+    t = backend.table(_nullable(pd.concat([INTERACTIONS, extra], ignore_index=True)))
+    out = backend.execute(service_speed_levels(t, start=JAN, end=FEB, levels=[None, "channel", "manager"]))
+    assert list(out.level) == [0, 1, 1, 1, 1, 1, 2, 2]
+    company = out[out.level == 0].iloc[0]
+    # the 11 of January plus i12: answered 0.5, 1, 2, 4, 6, 10, 200, 300 → median (4 + 6)/2 = 5
+    assert (company.interactions_count, company.answered_count) == (11, 8)
+    assert company.first_response_median_min == pytest.approx(5.0)
+    assert pd.isna(company.channel) and pd.isna(company.manager)
+    channels = out[out.level == 1].set_index("channel")
+    assert list(channels.index) == ["call", "chat", "email", "meeting", "messenger"]
+    # chat: i4 (4 min), i5 (6 min), i12 (1 min) → median 4; SLA 5 min: 4 ✓, 1 ✓, 6 ✗
+    assert channels.loc["chat", "first_response_median_min"] == pytest.approx(4.0)
+    assert channels.loc["chat", "sla_hit_rate"] == pytest.approx(2 / 3)
+    assert channels["manager"].isna().all()
+    managers = out[out.level == 2].set_index("manager")
+    assert list(managers.index) == ["Anna", "Boris"]
+    # as without i12 (see test_service_speed_by_manager_null_rate_without_calls)
+    assert managers.loc["Anna", "interactions_count"] == 7
+    assert managers.loc["Anna", "first_response_median_min"] == pytest.approx(3.0)
+    assert managers.loc["Boris", "first_response_median_min"] == pytest.approx(200.0)
+    assert pd.isna(managers.loc["Boris", "missed_call_rate"])
 
 
 def test_service_headline_gives_service_speeds_headline_figures(backend):
