@@ -155,6 +155,48 @@ def test_a_new_import_shows_new_figures_at_once(monkeypatch, demo_copy):
     assert revenue() == pytest.approx(before)
 
 
+@pytest.mark.parametrize("grain, start, end", [
+    ("month", dt.date(2026, 1, 1), dt.date(2026, 11, 23)),   # the window starts a period
+    ("week", dt.date(2026, 3, 18), dt.date(2026, 9, 9)),     # mid-week on both sides
+    ("month", dt.date(2026, 6, 3), dt.date(2026, 6, 20)),    # inside one month: both ends in it
+])
+def test_the_churn_kpis_are_each_windows_last_period_from_the_trends_query(monkeypatch, demo_copy, grain, start, end):
+    """load_kpis takes the window's and the previous window's churn rate from the one churn
+    query it shares with load_kpi_trend: each equals metrics.churn_of_last_period over its own
+    window (an independent query), the trend keeps the window's periods only, and the churn
+    query runs once for both loaders."""
+    import shutil
+
+    import ibis
+
+    from metrics import churn
+    from metrics._time import periods_between
+
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_copy))
+    settings = app_state.get_settings()
+    filters = app_state.Filters(start, end, grain)
+    _clear_caches()
+    queries = []
+    _counted(monkeypatch, queries, churn, "churn_by_period", 1)
+    version = app_state.data_version()
+    kpis = app_state.load_kpis(filters, version, settings).set_index("metric")
+    trend = app_state.load_kpi_trend(filters, version, settings)
+    assert len(queries) == 1
+    assert list(pd.to_datetime(trend.period)) == [pd.Timestamp(p) for p in periods_between(start, end, grain)]
+    oracle = demo_copy.with_name("oracle.duckdb")  # the app's connection holds the file open
+    shutil.copy(demo_copy, oracle)
+    backend = ibis.duckdb.connect(str(oracle), read_only=True)
+    try:
+        tables = {name: backend.table(name) for name in ("payments", "clients")}
+        for window, column in ((filters, "value"), (filters.previous(), "previous_value")):
+            expected = backend.execute(churn.churn_of_last_period(
+                tables["payments"], tables["clients"], grain=grain, start=window.start, end=window.end,
+                churn_after_days=settings.churn_after_days))["churn_rate"].iloc[0]
+            assert kpis.loc["churn_rate", column] == pytest.approx(expected)
+    finally:
+        backend.disconnect()
+
+
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_a_warmed_first_page_computes_nothing_on_the_first_visit(monkeypatch, demo_copy, legacy_pages_off, lang):
     """app_state.warmup (run by `make run` as the server starts) fills exactly the cache entries
