@@ -47,6 +47,30 @@ def test_two_windows_share_one_compiled_template_and_give_their_own_sums(templat
     assert dict(sqltemplates.stats) == {"compiled": 1, "reused": 1}
 
 
+def test_expressions_that_differ_in_anything_but_dates_never_share_sql(templated):
+    """The store is keyed by an expression's shape read off its graph: another number, another
+    text or another column is another shape (amounts 100, 200, 50, 25, 400, 10)."""
+    backend, payments = templated
+    assert backend.execute(payments.filter(payments.amount > 30).count()) == 4
+    assert backend.execute(payments.filter(payments.amount > 300).count()) == 1
+    assert backend.execute(payments.filter(payments.client_id == "a").count()) == 2
+    assert backend.execute(payments.filter(payments.client_id == "c").amount.sum()) == 425.0
+    assert backend.execute(payments.filter(payments.client_id == "c").amount.max()) == 400.0
+    assert dict(sqltemplates.stats) == {"compiled": 5}
+
+
+def test_an_expressions_shape_is_its_templates_shape(templated):
+    from ibis.common.graph import Graph
+
+    _, payments = templated
+    expr = _revenue(payments, dt.date(2026, 2, 1), dt.date(2026, 3, 1)).op()
+    node, _ = sqltemplates.template(expr)
+    graph = Graph.from_bfs(expr)
+    shape = sqltemplates._shape(graph, sqltemplates._literal_slots(graph))
+    assert shape == sqltemplates._shape(Graph.from_bfs(node), {})
+    assert shape != sqltemplates._shape(graph, {})  # the dates themselves are not the template's
+
+
 def test_the_template_binds_dates_and_keeps_other_values(templated):
     _, payments = templated
     start = dt.datetime(2026, 2, 1)

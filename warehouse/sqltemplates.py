@@ -39,6 +39,7 @@ from duckdb import _seam
 from ibis.backends.duckdb import Backend as _DuckDBBackend
 from ibis.backends.duckdb.converter import DuckDBPandasData
 from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
+from ibis.common.graph import Graph, Node
 
 MAX_TEMPLATES = 256
 
@@ -60,7 +61,7 @@ class _TemplateCompiler(DuckDBCompiler):
 
 _COMPILER = _TemplateCompiler()
 _lock = threading.Lock()
-_templates: collections.OrderedDict[ops.Node, str] = collections.OrderedDict()
+_templates: collections.OrderedDict[tuple, str] = collections.OrderedDict()  # shape → SQL
 stats = collections.Counter()  # "compiled" / "reused": read by tests and bench
 
 
@@ -85,29 +86,86 @@ def _bound_value(literal: ops.Literal):
     return pd.Timestamp(value).to_pydatetime()
 
 
+def _literal_slots(graph) -> dict[ops.Literal, int]:
+    """Each distinct date/timestamp literal of a graph → its slot: by type, then value."""
+    literals = sorted((n for n in graph if isinstance(n, ops.Literal) and _slotted(n)),
+                      key=lambda lit: (str(lit.dtype), _bound_value(lit)))
+    return {lit: i for i, lit in enumerate(literals)}
+
+
 def template(node: ops.Node) -> tuple[ops.Node, dict[str, object]]:
     """(the node with each distinct date/timestamp literal replaced by a slot, {slot name: value})."""
-    literals = [lit for lit in node.find(ops.Literal) if _slotted(lit)]
-    if not literals:
+    slots = _literal_slots(Graph.from_bfs(node))
+    if not slots:
         return node, {}
-    literals.sort(key=lambda lit: (str(lit.dtype), _bound_value(lit)))
-    slots = {lit: TemplateSlot(index=i, dtype=lit.dtype) for i, lit in enumerate(literals)}
-    values = {f"p{i}": _bound_value(lit) for i, lit in enumerate(literals)}
-    return node.replace(slots), values
+    return node.replace({lit: TemplateSlot(index=i, dtype=lit.dtype) for lit, i in slots.items()}), _values(slots)
+
+
+def _values(slots: dict[ops.Literal, int]) -> dict[str, object]:
+    return {f"p{i}": _bound_value(lit) for lit, i in slots.items()}
+
+
+def _masked(arg, places: dict):
+    """A node's argument with its nodes given by their place (see :func:`_shape`)."""
+    if isinstance(arg, Node):
+        return places[arg]
+    if isinstance(arg, (tuple, list)):
+        return tuple(_masked(a, places) for a in arg)
+    if isinstance(arg, dict):
+        return tuple((k, _masked(v, places)) for k, v in arg.items())
+    return arg
+
+
+def _shape(graph, slots: dict[ops.Literal, int]) -> tuple:
+    """What identifies a template: per node of the graph in topological order, its type and
+    arguments (a node given by its place in that order), each slotted literal as the
+    :class:`TemplateSlot` that replaces it — so the shape of an expression equals the shape of
+    its template, and two expressions with equal shapes have equal templates. Read off the
+    graph, not built: ``template``'s replace makes every node again (the Managers scorecard,
+    742 nodes: 23 → 4 ms)."""
+    order, _ = graph.toposort()
+    places, entries = {}, []
+    for node in order:
+        places[node] = len(entries)
+        entries.append((TemplateSlot, (slots[node], node.dtype)) if node in slots
+                       else (type(node), _masked(node.__args__, places)))
+    return tuple(entries)
+
+
+def prepared(node: ops.Node) -> tuple[str, dict[str, object]]:
+    """(the DuckDB SQL of the node's template, the values of its slots): the SQL compiled once
+    per shape, then taken from the LRU."""
+    graph = Graph.from_bfs(node)
+    slots = _literal_slots(graph)
+    key = _shape(graph, slots)
+    sql = _stored(key)
+    if sql is None:
+        templated = node.replace({lit: TemplateSlot(index=i, dtype=lit.dtype) for lit, i in slots.items()})
+        sql = _compiled(key, templated)
+    return sql, _values(slots)
 
 
 def sql_of(node: ops.Node) -> str:
     """The DuckDB SQL of a template node (compiled once, then taken from the LRU)."""
+    key = _shape(Graph.from_bfs(node), {})
+    sql = _stored(key)
+    return sql if sql is not None else _compiled(key, node)
+
+
+def _stored(key: tuple) -> str | None:
     with _lock:
-        sql = _templates.get(node)
+        sql = _templates.get(key)
         if sql is not None:
-            _templates.move_to_end(node)
+            _templates.move_to_end(key)
             stats["reused"] += 1
-            return sql
+        return sql
+
+
+def _compiled(key: tuple, node: ops.Node) -> str:
     query = _COMPILER.to_sqlglot(node.to_expr())
     sql = query.sql(dialect="duckdb", copy=False)
     with _lock:
-        _templates[node] = sql
+        _templates[key] = sql
         while len(_templates) > MAX_TEMPLATES:
             _templates.popitem(last=False)
         stats["compiled"] += 1
@@ -122,8 +180,8 @@ class Backend(_DuckDBBackend):
         if params or limit is not None or kwargs:
             return super()._to_duckdb_relation(expr, params=params, limit=limit, **kwargs)
         self._run_pre_execute_hooks(expr)
-        node, values = template(expr.as_table().op())
-        return self.con.sql(sql_of(node), params=values or None)
+        sql, values = prepared(expr.as_table().op())
+        return self.con.sql(sql, params=values or None)
 
     def execute(self, expr, /, *, params=None, limit=None, **kwargs):
         """Ibis's ``execute`` of the cached template, the statement run once, and a flat column
@@ -132,8 +190,8 @@ class Backend(_DuckDBBackend):
         if params or limit is not None or kwargs:
             return super().execute(expr, params=params, limit=limit, **kwargs)
         self._run_pre_execute_hooks(expr)
-        node, values = template(expr.as_table().op())
-        table = _run(self.con, sql_of(node), values)
+        sql, values = prepared(expr.as_table().op())
+        table = _run(self.con, sql, values)
         df = pd.DataFrame({name: _column(column) for name, column in zip(table.column_names, table.columns)})
         return expr.__pandas_result__(DuckDBPandasData.convert_table(df, expr.as_table().schema()))
 
