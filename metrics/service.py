@@ -115,7 +115,7 @@ def service_speed_levels(
         speed = _speed(rows, (key,) if key else (), minutes, keyed=True)
         parts.append(speed.select(
             level=ibis.literal(i, "int64"),
-            **{k: speed[k] if k == key else ibis.null("string") for k in keys},
+            **{k: speed[k] if k == key else ibis.null(rows.window[k].type()) for k in keys},
             **{c: speed[c].cast(SERVICE_TYPES[c]) for c in SERVICE_COLUMNS},
         ))
     return ibis.union(*parts).order_by(["level", *keys])

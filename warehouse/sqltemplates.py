@@ -96,9 +96,14 @@ def _literal_slots(graph) -> dict[ops.Literal, int]:
 def template(node: ops.Node) -> tuple[ops.Node, dict[str, object]]:
     """(the node with each distinct date/timestamp literal replaced by a slot, {slot name: value})."""
     slots = _literal_slots(Graph.from_bfs(node))
+    return _templated(node, slots), _values(slots)
+
+
+def _templated(node: ops.Node, slots: dict[ops.Literal, int]) -> ops.Node:
+    """The node with each slotted literal replaced by its :class:`TemplateSlot`."""
     if not slots:
-        return node, {}
-    return node.replace({lit: TemplateSlot(index=i, dtype=lit.dtype) for lit, i in slots.items()}), _values(slots)
+        return node
+    return node.replace({lit: TemplateSlot(index=i, dtype=lit.dtype) for lit, i in slots.items()})
 
 
 def _values(slots: dict[ops.Literal, int]) -> dict[str, object]:
@@ -139,9 +144,8 @@ def prepared(node: ops.Node) -> tuple[str, dict[str, object]]:
     slots = _literal_slots(graph)
     key = _shape(graph, slots)
     sql = _stored(key)
-    if sql is None:
-        templated = node.replace({lit: TemplateSlot(index=i, dtype=lit.dtype) for lit, i in slots.items()})
-        sql = _compiled(key, templated)
+    if sql is None:  # a new shape: only now is its template built
+        sql = _compiled(key, _templated(node, slots))
     return sql, _values(slots)
 
 
