@@ -764,7 +764,8 @@ def load_kpi_trend(filters: Filters, version: DataVersion, settings: Settings) -
     from metrics import nps
 
     churned = _churn_periods(filters, version, settings)  # first: load_kpis asks it last
-    churned = churned[pd.to_datetime(churned["period"]) >= pd.Timestamp(_time.period_start(filters.start, filters.grain))]
+    first = pd.Timestamp(_time.period_start(filters.start, filters.grain))  # the window's periods only
+    churned = churned[pd.to_datetime(churned["period"]) >= first]
     with scoped_tables(filters, version) as (backend, tables):
         revenue = backend.execute(_revenue_totals(tables, filters, settings, by_period=True))
         scores = backend.execute(nps.nps_from_daily(tables["nps_daily"], grain=filters.grain,
