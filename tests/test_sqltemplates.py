@@ -109,6 +109,19 @@ def test_params_and_limits_go_through_ibis_unchanged(templated):
     assert sqltemplates.stats["compiled"] == 0
 
 
+def test_an_in_memory_table_is_registered_before_its_query_runs(templated):
+    """Ibis's pre-execute hooks run where the expression needs them (they are skipped where it
+    holds no in-memory table, Python UDF or consumed reader): a memtable joined to a stored
+    table is found by DuckDB."""
+    backend, payments = templated
+    names = ibis.memtable({"client_id": ["a", "c"], "client_name": ["Alfa", "Charlie"]})
+    joined = payments.join(names, "client_id")
+    out = backend.execute(joined.group_by("client_name").aggregate(revenue=joined.amount.sum())
+                          .order_by("client_name"))
+    assert out.to_dict("records") == [{"client_name": "Alfa", "revenue": 300.0},
+                                      {"client_name": "Charlie", "revenue": 425.0}]
+
+
 def test_columns_with_nulls_come_out_as_ibis_converts_them():
     """Flat columns with a null (numbers, text, booleans) are read from Arrow, the rest as Ibis
     reads them: the same frame as Ibis's execute, dtypes included, and the values by hand."""
