@@ -150,10 +150,9 @@ def prepared(node: ops.Node, graph: Graph | None = None) -> tuple[str, dict[str,
 
 
 def sql_of(node: ops.Node) -> str:
-    """The DuckDB SQL of a template node (compiled once, then taken from the LRU)."""
-    key = _shape(Graph.from_bfs(node), {})
-    sql = _stored(key)
-    return sql if sql is not None else _compiled(key, node)
+    """The DuckDB SQL of a template node (compiled once, then taken from the LRU): a template
+    holds no date literal, so it is its own template, under the same shape as its expression."""
+    return prepared(node)[0]
 
 
 def _stored(key: tuple) -> str | None:
