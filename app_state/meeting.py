@@ -137,16 +137,23 @@ def load_week_changes(filters: Filters, version: DataVersion, week: str, span: i
         payments = tables["payments"]
         book = managers.client_manager(tables["clients"], tables["interactions"], start=prev.start, end=cur.end,
                                        **book_hints(tables))
-        components = backend.execute(meeting.revenue_bridge_by_component(payments, prev=window_prev, cur=window_cur))
-        by_manager = backend.execute(meeting.revenue_bridge_by_manager(payments, book, prev=window_prev,
-                                                                      cur=window_cur))
-        per_client = meeting.revenue_bridge_by_client(payments, book, prev=window_prev, cur=window_cur)
         names = tables["clients"].select("client_id", "client_name")
-        clients = backend.execute(per_client.left_join(names, "client_id")
-                                  .select(per_client, names.client_name)
-                                  .order_by([ibis.desc(per_client.change_amount.abs()), per_client.client_id]))
+        levels = backend.execute(meeting.revenue_bridge_levels(payments, book, names, prev=window_prev,
+                                                               cur=window_cur))
         nps_split = backend.execute(meeting.nps_change_split(tables["nps"], prev=window_prev, cur=window_cur))
-    return {"components": components, "managers": by_manager, "clients": clients, "nps_split": nps_split}
+    return {**_bridge_frames(levels), "nps_split": nps_split}
+
+
+_BRIDGE_FRAMES = {"company": "components", "manager": "managers", "client": "clients"}
+
+
+def _bridge_frames(levels: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """metrics.meeting.revenue_bridge_levels' rows → one frame per level, with its own columns
+    (named as load_week_changes returns them)."""
+    from metrics import meeting
+
+    return {name: levels.loc[levels["level"] == level, list(meeting.BRIDGE_LEVEL_COLUMNS[level])]
+            .reset_index(drop=True) for level, name in _BRIDGE_FRAMES.items()}
 
 
 def load_week_risk(filters: Filters, version: DataVersion, settings: Settings, week: str) -> pd.DataFrame:

@@ -92,29 +92,33 @@ def revenue_bridge_by_client(
     )
 
 
-def _bridge_totals(per_client: ir.Table, keys: list[str]) -> ir.Table:
+def _bridge_sums(per_client: ir.Table, keys: list[str]) -> ir.Table:
     """Per-client bridge → one row per (keys, component) for every key value present and every
-    component (zero where no client), with the Σ of ``_BRIDGE_SUMS``."""
+    component (zero where no client), with the Σ of ``_BRIDGE_SUMS``. The clients are grouped
+    straight away (no projection of them first), so that several levels over one per-client
+    bridge read it as one common table; the grid of zeros is made from those few groups."""
+    facts = per_client.group_by([*keys, "component"]).aggregate(
+        clients_count=per_client.count(),
+        **{name: per_client[name].sum() for name in _BRIDGE_SUMS[1:]},
+    )
     components = ibis.array(list(BRIDGE_COMPONENTS)).unnest().name("component").as_table()
-    grid = per_client.select(*keys).distinct().cross_join(components) if keys else components
+    grid = facts.select(*keys).distinct().cross_join(components) if keys else components
     zeros = grid.select(
         *keys,
         "component",
         clients_count=ibis.literal(0, "int64"),
         **{name: ibis.literal(0.0, "float64") for name in _BRIDGE_SUMS[1:]},
     )
-    facts = per_client.select(
-        *keys,
-        "component",
-        clients_count=ibis.literal(1, "int64"),
-        **{name: per_client[name] for name in _BRIDGE_SUMS[1:]},
-    )
     rows = facts.union(zeros)  # union all: the zeros only complete the grid
     totals = rows.group_by([*keys, "component"]).aggregate(
         **{name: rows[name].sum() for name in _BRIDGE_SUMS}
     )
-    totals = totals.mutate(component_order=_component_order(totals.component))
-    return totals.order_by([*keys, "component_order"])
+    return totals.mutate(component_order=_component_order(totals.component))
+
+
+def _bridge_totals(per_client: ir.Table, keys: list[str]) -> ir.Table:
+    """:func:`_bridge_sums` ordered by keys, then component."""
+    return _bridge_sums(per_client, keys).order_by([*keys, "component_order"])
 
 
 def revenue_bridge_by_manager(
@@ -141,6 +145,62 @@ def revenue_bridge_by_component(payments: ir.Table, *, prev: Window, cur: Window
     """
     per_client = revenue_bridge_by_client(payments, prev=prev, cur=cur)
     return _bridge_totals(per_client, [])
+
+
+# the columns of each level of revenue_bridge_levels, as the level's own function returns them
+BRIDGE_LEVEL_COLUMNS = {
+    "company": ("component", "clients_count", "prev_amount", "cur_amount", "change_amount", "component_order"),
+    "manager": ("manager", "component", "clients_count", "prev_amount", "cur_amount", "change_amount",
+                "component_order"),
+    "client": ("client_id", "manager", "prev_amount", "cur_amount", "change_amount", "component",
+               "component_order", "client_name"),
+}
+_LEVEL_TYPES = {"level": "string", "manager": "string", "client_id": "string", "client_name": "string",
+                "component": "string", "component_order": "int64", "clients_count": "int64",
+                **{name: "float64" for name in _BRIDGE_SUMS[1:]}}
+
+
+def revenue_bridge_levels(
+    payments: ir.Table, book: ir.Table, names: ir.Table, *, prev: Window, cur: Window
+) -> ir.Table:
+    """payments + book (client_id, manager) + names (client_id, client_name) → the meeting's
+    three views of the bridge in one statement, one row per
+
+    - level "company": component — :func:`revenue_bridge_by_component`'s rows;
+    - level "manager": (manager, component) — :func:`revenue_bridge_by_manager`'s rows;
+    - level "client": client — :func:`revenue_bridge_by_client`'s rows with client_name (left
+      joined from ``names``), clients_count 1.
+
+    Columns: level and the union of ``BRIDGE_LEVEL_COLUMNS`` (null where a level has none).
+    Ordered by level as above; the totals by manager then component_order, the clients by
+    |change_amount| descending then client_id. The per-client bridge is computed once for the
+    three (10M interactions: it was three queries, each reading the windows' payments and the
+    book again).
+    """
+    per_client = revenue_bridge_by_client(payments, book, prev=prev, cur=cur)
+    named = per_client.left_join(names, "client_id").select(per_client, names.client_name)
+    levels = {
+        "company": _bridge_sums(per_client, []),
+        "manager": _bridge_sums(per_client, ["manager"]),
+        "client": named.mutate(clients_count=ibis.literal(1, "int64")),
+    }
+    parts = [part.select(**{name: (ibis.literal(level) if name == "level" else
+                                   part[name] if name in part.columns else ibis.null()).cast(kind)
+                                for name, kind in _LEVEL_TYPES.items()})
+             for level, part in levels.items()]
+    rows = ibis.union(*parts)
+    is_client = rows.level == "client"
+    return rows.order_by([
+        _level_order(rows.level),
+        ibis.ifelse(rows.level == "manager", rows.manager, ibis.null("string")),
+        ibis.desc(ibis.ifelse(is_client, rows.change_amount.abs(), ibis.null("float64"))),
+        rows.client_id,
+        rows.component_order,
+    ])
+
+
+def _level_order(level: ir.StringValue) -> ir.IntegerValue:
+    return ibis.cases(*((level == name, i) for i, name in enumerate(BRIDGE_LEVEL_COLUMNS))).cast("int64")
 
 
 def nps_change_by_segment(

@@ -15,11 +15,13 @@ from metrics._time import Window
 from metrics.managers import client_manager
 from metrics.meeting import (
     BRIDGE_COMPONENTS,
+    BRIDGE_LEVEL_COLUMNS,
     nps_change_by_segment,
     nps_change_split,
     revenue_bridge_by_client,
     revenue_bridge_by_component,
     revenue_bridge_by_manager,
+    revenue_bridge_levels,
 )
 
 N = None
@@ -157,6 +159,40 @@ def test_bridge_by_manager_with_book_from_client_manager(backend):
     boris_new = out[(out.manager == "Boris") & (out.component == "new")]
     assert boris_new[["clients_count", "change_amount"]].values.tolist() == [[1, 30.0]]
     assert out.groupby("manager").change_amount.sum().to_dict() == {"Anna": -10.0, "Boris": -295.0}
+
+
+NAMES = pd.DataFrame({"client_id": ["c1", "c2", "c3", "c4", "c5", "c10", "c11"],
+                      "client_name": ["Alfa", "Beta", "Gamma", "Delta", "Epsilon", "Kappa", "Lambda"]})
+
+
+def _levels(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return {level: frame[frame.level == level][list(columns)].reset_index(drop=True)
+            for level, columns in BRIDGE_LEVEL_COLUMNS.items()}
+
+
+def test_bridge_levels_are_the_three_bridges_in_one(backend):
+    """The company, manager and client levels of one statement: the same rows as the three
+    functions, in order — the clients by |change| descending (c4 −300, c3 +90, c2 −80, c11 −70,
+    c1 +50, c8 +30, c10 −25, c5 0), with their names (c8 is not listed: no name)."""
+    t = backend.tables(payments=PAYMENTS, book=BOOK, names=NAMES)
+    out = backend.execute(revenue_bridge_levels(t["payments"], t["book"], t["names"], prev=PREV, cur=CUR))
+    assert list(out.level) == ["company"] * 5 + ["manager"] * 15 + ["client"] * 8
+    levels = _levels(out)
+
+    clients = levels["client"]
+    assert list(clients.client_id) == ["c4", "c3", "c2", "c11", "c1", "c8", "c10", "c5"]
+    assert [_none(n) for n in clients.client_name] == [
+        "Delta", "Gamma", "Beta", "Lambda", "Alfa", None, "Kappa", "Epsilon"]
+    by_id = {r.client_id: (r.client_id, _none(r.manager), r.prev_amount, r.cur_amount, r.change_amount,
+                           r.component) for r in clients.itertuples()}
+    assert [by_id[row[0]] for row in EXPECTED_CLIENTS] == EXPECTED_CLIENTS
+
+    company = backend.execute(revenue_bridge_by_component(t["payments"], prev=PREV, cur=CUR))
+    pd.testing.assert_frame_equal(levels["company"], company, check_dtype=False)
+    by_manager = backend.execute(revenue_bridge_by_manager(t["payments"], t["book"], prev=PREV, cur=CUR))
+    pd.testing.assert_frame_equal(_nullable(levels["manager"]), _nullable(by_manager), check_dtype=False)
+    assert [_none(m) for m in levels["manager"].manager] == ["Anna"] * 5 + ["Boris"] * 5 + [None] * 5
+    assert list(levels["company"].change_amount) == [120.0, 50.0, -105.0, -370.0, 0.0]
 
 
 def test_bridge_rejects_overlapping_windows():
@@ -332,6 +368,18 @@ def test_property_bridge_matches_oracle_and_sums(duck, rows, book):
     ):
         want = [v[3] for v in expected.values() if (v[0] or "—") == manager and v[4] == component]
         assert part.change_amount.sum() == sum(want), (manager, component)
+
+    names = pd.DataFrame({"client_id": CLIENT_IDS, "client_name": [c.upper() for c in CLIENT_IDS]})
+    levels = _levels(duck.execute(revenue_bridge_levels(t["payments"], t["book"], duck.table(names),
+                                                        prev=P_WIN, cur=C_WIN)))
+    pd.testing.assert_frame_equal(levels["company"], company, check_dtype=False)
+    pd.testing.assert_frame_equal(_nullable(levels["manager"]), _nullable(by_manager), check_dtype=False)
+    got = {r.client_id: (_none(r.manager), r.prev_amount, r.cur_amount, r.change_amount, r.component)
+           for r in levels["client"].itertuples()}
+    assert got == expected
+    assert list(levels["client"].client_name) == [c.upper() for c in levels["client"].client_id]
+    order = [(-abs(v[3]), c) for c, v in expected.items()]
+    assert list(levels["client"].client_id) == [c for _, c in sorted(order)]
 
 
 nps_rows = st.lists(
