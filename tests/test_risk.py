@@ -208,7 +208,7 @@ def test_reasons_text_of_the_at_risk_list_equals_risk_reasons_row_by_row(lang):
     frame = pd.concat([frame, again], ignore_index=True)
     expected = ["; ".join(i18n.t(key, lang, **params) for key, params in risk_reasons(row))
                 for row in frame.to_dict("records")]
-    assert app_state._reasons_text(frame, lang) == expected
+    assert list(app_state._reasons_text(frame, lang)) == expected
     assert expected[4] == expected[0] != expected[5]
     assert expected[3] == "" and expected[1].count("; ") == 2  # no reason / three reasons
 
@@ -241,4 +241,4 @@ def test_reasons_text_equals_risk_reasons_on_random_rows(rows, lang):
     frame = pd.concat([frame, nudged], ignore_index=True)
     expected = ["; ".join(i18n.t(key, lang, **params) for key, params in risk_reasons(row))
                 for row in frame.to_dict("records")]
-    assert app_state._reasons_text(frame, lang) == expected
+    assert list(app_state._reasons_text(frame, lang)) == expected
