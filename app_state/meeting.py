@@ -12,7 +12,6 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-import ibis
 import pandas as pd
 import streamlit as st
 

@@ -189,11 +189,10 @@ def revenue_bridge_levels(
                                 for name, kind in _LEVEL_TYPES.items()})
              for level, part in levels.items()]
     rows = ibis.union(*parts)
-    is_client = rows.level == "client"
     return rows.order_by([
         _level_order(rows.level),
         ibis.ifelse(rows.level == "manager", rows.manager, ibis.null("string")),
-        ibis.desc(ibis.ifelse(is_client, rows.change_amount.abs(), ibis.null("float64"))),
+        ibis.desc(ibis.ifelse(rows.level == "client", rows.change_amount.abs(), ibis.null("float64"))),
         rows.client_id,
         rows.component_order,
     ])
