@@ -7,8 +7,10 @@ between runs of one hour, so a change is judged by turns close together, not by 
 The other revision is checked out as a temporary git worktree (removed afterwards). Each turn
 is a fresh process in one tree running that tree's own ``bench.pages.measure`` on the chosen
 pages (medians of ``--repeat`` after a warm-up); pairs alternate which side goes first (A B,
-B A, …). Prints JSON: every turn, and per page the range of each side's uncached medians and
-the median of the pairs' changes (after − before; negative is faster).
+B A, …). "This checkout" is the working tree as it is, uncommitted edits included; the other
+revision needs a bench/pages.py with ``PAGES`` and ``measure(db, repeat)`` (every revision since
+the page bench). Prints JSON: every turn, and per page the range of each side's uncached medians
+and the median of the pairs' changes (after − before; negative is faster).
 """
 
 from __future__ import annotations
