@@ -155,10 +155,6 @@ BRIDGE_LEVEL_COLUMNS = {
     "client": ("client_id", "manager", "prev_amount", "cur_amount", "change_amount", "component",
                "component_order", "client_name"),
 }
-_LEVEL_TYPES = {"level": "string", "manager": "string", "client_id": "string", "client_name": "string",
-                "component": "string", "component_order": "int64", "clients_count": "int64",
-                **{name: "float64" for name in _BRIDGE_SUMS[1:]}}
-
 
 def revenue_bridge_levels(
     payments: ir.Table, book: ir.Table, names: ir.Table, *, prev: Window, cur: Window
@@ -184,9 +180,12 @@ def revenue_bridge_levels(
         "manager": _bridge_sums(per_client, ["manager"]),
         "client": named.mutate(clients_count=ibis.literal(1, "int64")),
     }
+    # one schema for the union: every level's columns with their own types, nullable
+    types = {"level": ibis.dtype("string"), **{name: kind.copy(nullable=True) for part in levels.values()
+                                               for name, kind in part.schema().items()}}
     parts = [part.select(**{name: (ibis.literal(level) if name == "level" else
                                    part[name] if name in part.columns else ibis.null()).cast(kind)
-                                for name, kind in _LEVEL_TYPES.items()})
+                                for name, kind in types.items()})
              for level, part in levels.items()]
     rows = ibis.union(*parts)
     return rows.order_by([

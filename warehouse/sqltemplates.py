@@ -196,7 +196,6 @@ class Backend(_DuckDBBackend):
         df = pd.DataFrame({name: _column(column) for name, column in zip(table.column_names, table.columns)})
         return expr.__pandas_result__(DuckDBPandasData.convert_table(df, expr.as_table().schema()))
 
-
     def _prepared(self, expr) -> tuple[str, dict[str, object]]:
         """Ibis's pre-execute hooks where they have work, then :func:`prepared` — one walk of
         the expression for both: the hooks register in-memory tables and Python UDFs and warn
