@@ -410,6 +410,29 @@ def test_import_file_canonical_parquet_in_chunks(con, tmp_path):
         (D(2026, 1, 5), "c1", 100.0, "new"), (D(2026, 1, 6, 10, 30), "c2", 250.5, "renewal")]
 
 
+def test_import_file_parquet_typed_in_sql_and_of_other_kinds_through_pandas(con, tmp_path):
+    """Typed columns of their own kinds (the SQL typing: a zoned time at its wall time, an integer
+    score with a null) — and a number where text belongs (client ids as integers): the pandas
+    typing takes that file, as text."""
+    import pyarrow as pa
+
+    typed = _parquet(tmp_path, "t.parquet", {
+        "answered_at": pa.array([D(2026, 1, 5, 6), D(2026, 1, 6, 7), D(2026, 1, 7, 8)], pa.timestamp("us", "UTC")),
+        "client_id": ["c1", " c2 ", "c3"],
+        "score": pa.array([9, None, 4], pa.int64()),
+    })
+    result = import_file(con, typed, file_name="t.parquet", accept_partial=True)
+    assert counts(result) == ("committed", "nps_responses", 3, 2, 0, 1, 0)
+    assert [(r.line, r.column, r.reason) for r in result.rejects] == [(3, "score", ingest.MISSING_REQUIRED)]
+    assert rows(con, "SELECT answered_at, client_id, score FROM nps_responses ORDER BY answered_at") == [
+        (D(2026, 1, 5, 6), "c1", 9), (D(2026, 1, 7, 8), "c3", 4)]
+
+    numbered = _parquet(tmp_path, "n.parquet", {"client_id": pa.array([7, 8], pa.int64()), "client_name": ["A", "B"]})
+    result = import_file(con, numbered, file_name="n.parquet")
+    assert counts(result) == ("committed", "clients", 2, 2, 0, 0, 0)
+    assert rows(con, "SELECT client_id, client_name FROM clients ORDER BY client_id") == [("7", "A"), ("8", "B")]
+
+
 def test_import_file_parquet_with_other_columns_is_refused(con, tmp_path):
     path = _parquet(tmp_path, "x.parquet", {"Дата": ["01.01.2026"], "Сумма": ["5"]})
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -64,13 +66,16 @@ def text_tables(draw):
     return spec, present, columns
 
 
-def _sql(spec, present, columns, lines):
+def _typed(spec, cells: pa.Table, present, lines):
     con = duckdb.connect()
     try:
-        text = pa.table({c: pa.array(columns[c], pa.string()) for c in present})
-        return sqltyping.type_text(con.cursor(), spec, text, present, lines, 0)
+        return sqltyping.type_cells(con.cursor(), spec, cells, present, lines, 0)
     finally:
         con.close()
+
+
+def _sql(spec, present, columns, lines):
+    return _typed(spec, pa.table({c: pa.array(columns[c], pa.string()) for c in present}), present, lines)
 
 
 @settings(max_examples=200, deadline=None)
@@ -90,6 +95,109 @@ def test_sql_typing_gives_the_pandas_typings_rows_and_rejects(table):
     assert typed.rejects.astype(object).values.tolist() == oracle.rejects.astype(object).values.tolist()
 
 
+# A Parquet file's columns: text (nulls among it), or of the column's own kind with nulls, NaN,
+# infinities, time zones and units. The pandas typing is the oracle, read from the batch as
+# intake reads it (to_pandas). Its one known flaw is left out: an integer column with a null
+# reaches pandas as floats, whose text ("5.0") it then refuses as an integer (tested by hand).
+DAYS = st.datetimes(dt.datetime(1970, 1, 1), dt.datetime(2100, 12, 31))
+
+
+def _typed_column(sql_type: str, rows: int):
+    def arrays(values, arrow_type):
+        return st.lists(values, min_size=rows, max_size=rows).map(lambda v: pa.array(v, arrow_type))
+
+    def missing_or(values):
+        return st.one_of(st.none(), values, values)
+
+    if sql_type == "TIMESTAMP":
+        units = st.tuples(st.sampled_from(["s", "ms", "us", "ns"]), st.sampled_from([None, "UTC", "Europe/Moscow"]))
+        return units.flatmap(lambda unit: arrays(missing_or(DAYS), pa.timestamp(*unit)))
+    if sql_type == "DOUBLE":
+        return st.one_of(arrays(missing_or(st.floats(allow_nan=True, allow_infinity=True, width=64)), pa.float64()),
+                         arrays(missing_or(st.integers(-10**15, 10**15)), pa.int64()),
+                         arrays(missing_or(st.integers(0, 200)), pa.uint8()),
+                         arrays(missing_or(st.floats(allow_nan=True, allow_infinity=True, width=32)), pa.float32()))
+    if sql_type == "INTEGER":
+        return st.one_of(arrays(st.integers(-2**31, 2**31 - 1), pa.int64()), arrays(st.integers(-12, 12), pa.int8()))
+    if sql_type == "BOOLEAN":
+        return arrays(missing_or(st.booleans()), pa.bool_())
+    return arrays(missing_or(st.sampled_from(["Анна", " b ", "call", "CHAT", "new", "\u00a0x"])), pa.string())
+
+
+@st.composite
+def typed_tables(draw):
+    spec = TABLES[draw(st.sampled_from(["interactions", "nps_responses", "payments"]))]
+    optional = [c for c in spec.columns if c not in spec.required]
+    present = draw(st.permutations(list(spec.required) + draw(st.lists(st.sampled_from(optional), unique=True))))
+    rows = draw(st.integers(1, 8))
+    columns = {}
+    for column in present:
+        typed = spec.columns[column] != "VARCHAR" and draw(st.booleans())
+        columns[column] = draw(_typed_column(spec.columns[column], rows) if typed or spec.columns[column] == "VARCHAR"
+                               else st.lists(_cells(spec, column), min_size=rows, max_size=rows).map(pa.array))
+    return spec, present, pa.table(columns)
+
+
+@settings(max_examples=200, deadline=None)
+@given(table=typed_tables())
+def test_sql_typing_of_typed_columns_gives_the_pandas_typings_rows_and_rejects(table):
+    spec, present, cells = table
+    assert sqltyping.takes(spec, present, cells.schema)
+    lines = np.arange(2, cells.num_rows + 2, dtype=np.int64)
+    oracle = ingest.frame_chunk(spec, cells.to_pandas(), lines)
+
+    typed = _typed(spec, cells, present, lines)
+
+    assert typed.rows_rejected == oracle.rows_rejected
+    assert typed.good.schema == oracle.good.schema
+    assert typed.good.equals(oracle.good)
+    assert typed.rejects.astype(object).values.tolist() == oracle.rejects.astype(object).values.tolist()
+
+
+def test_sql_typing_of_typed_columns_by_hand():
+    """A Parquet batch of nps_responses: a zoned timestamp at its wall time, an integer score
+    with a null (the pandas typing would read the column as floats and refuse "9.0"); of
+    payments: an infinite amount refused, NaN missing."""
+    spec = TABLES["nps_responses"]
+    cells = pa.table({
+        "answered_at": pa.array([dt.datetime(2024, 4, 1, 9, 30), dt.datetime(2024, 4, 1, 21), None, None],
+                                pa.timestamp("ms", "Europe/Moscow")),
+        "client_id": pa.array([" c1 ", "c2", None, "c4"]),
+        "score": pa.array([9, None, 11, 3], pa.int32()),
+    })
+    present = ["answered_at", "client_id", "score"]
+    typed = _typed(spec, cells, present, np.arange(2, 6))
+
+    assert typed.good.select(["answered_at", "client_id", "score", "_record"]).to_pylist() == [
+        # 09:30 UTC is 12:30 in Moscow: the wall time there, as pandas' tz_localize(None) keeps it
+        {"answered_at": dt.datetime(2024, 4, 1, 12, 30), "client_id": "c1", "score": 9, "_record": 0},
+    ]
+    assert typed.rows_rejected == 3
+    assert typed.rejects.values.tolist() == [
+        [3, "score", ingest.MISSING_REQUIRED, ""],
+        [4, "answered_at", ingest.MISSING_REQUIRED, ""],
+        [4, "client_id", ingest.MISSING_REQUIRED, ""],
+        [4, "score", "score outside 0..10", "11"],
+        [5, "answered_at", ingest.MISSING_REQUIRED, ""],
+    ]
+    infinite = pa.table({"paid_at": pa.array([dt.datetime(2024, 1, 1)] * 2), "client_id": pa.array(["a", "b"]),
+                         "amount": pa.array([float("inf"), float("nan")])})
+    typed = _typed(TABLES["payments"], infinite, ["paid_at", "client_id", "amount"], np.array([2, 3]))
+    assert typed.rejects.values.tolist() == [[2, "amount", ingest.BAD_NUMBER, "inf"],
+                                             [3, "amount", ingest.MISSING_REQUIRED, ""]]
+
+
+def test_columns_of_another_kind_are_left_to_the_pandas_typing():
+    spec = TABLES["payments"]
+    assert sqltyping.takes(spec, ["client_id", "amount"],
+                           pa.schema([("client_id", pa.string()), ("amount", pa.int16())]))
+    assert sqltyping.takes(spec, ["paid_at"], pa.schema([("paid_at", pa.dictionary(pa.int32(), pa.string()))]))
+    assert not sqltyping.takes(spec, ["client_id"], pa.schema([("client_id", pa.int64())]))  # a number for text
+    assert not sqltyping.takes(spec, ["paid_at"], pa.schema([("paid_at", pa.date32())]))
+    assert not sqltyping.takes(spec, ["amount"], pa.schema([("amount", pa.decimal128(10, 2))]))
+    assert not sqltyping.takes(spec, ["amount"], pa.schema([("amount", pa.float16())]))
+
+
 def test_sql_typing_by_hand():
     spec = TABLES["nps_responses"]
     present = ["client_id", "answered_at", "score", "comment"]
@@ -103,7 +211,6 @@ def test_sql_typing_by_hand():
 
     typed = _sql(spec, present, columns, lines)
 
-    import datetime as dt
     assert typed.good.to_pylist() == [
         {"response_id": None, "answered_at": dt.datetime(2024, 4, 1), "client_id": "c1", "score": 9,
          "comment": "good", "manager": None, "_record": 0},

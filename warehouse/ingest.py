@@ -170,7 +170,7 @@ class ReconciliationError(RuntimeError):
 
 # ------------------------------------------------------------------------- table detection
 
-def _normalise(column: str) -> str:
+def normalise_header(column: str) -> str:
     return str(column).strip().lower()
 
 
@@ -181,7 +181,7 @@ def detect_table(columns: list[str]) -> str | None:
     columns with the file wins (a payments file also has ``client_id``, clients' only
     required column). A tie gives None.
     """
-    names = {_normalise(c) for c in columns}
+    names = {normalise_header(c) for c in columns}
     scores = {
         spec.name: len(names & spec.columns.keys())
         for spec in TABLES.values()
@@ -312,7 +312,7 @@ def preview_canonical(table: str, rows: pd.DataFrame):
     :func:`import_csv` would make of them: ``(frame, rejects, skipped)`` like
     ``warehouse.mapping.Mapped`` (typed schema columns of the good rows; one reject per problem)."""
     spec = TABLES[table]
-    raw = rows.rename(columns=_normalise)
+    raw = rows.rename(columns=normalise_header)
     typed = _type_batch(spec, raw.reset_index(drop=True))
     lines = raw.index.to_numpy(np.int64)
     rejects = _rejects_list(_reject_frame(typed, raw.reset_index(drop=True), lines, []))
@@ -493,7 +493,7 @@ def frame_chunk(spec: TableSpec, raw: pd.DataFrame, lines: np.ndarray, structura
     """Rows in canonical columns (text, or already typed: a Parquet batch) with their file lines
     → one Chunk, typed and checked by the canonical rules."""
     raw = raw.reset_index(drop=True)
-    raw.columns = [_normalise(c) for c in raw.columns]
+    raw.columns = [normalise_header(c) for c in raw.columns]
     typed = _type_batch(spec, raw)
     rejects = _reject_frame(typed, raw, lines, list(structural))
     bad = np.zeros(len(raw), dtype=bool)
@@ -803,7 +803,7 @@ def _scan_records(body, fields: bool = True) -> _Scan:
 
 
 def header_problem(spec: TableSpec, header: list[str]) -> Reject | None:
-    names = [_normalise(c) for c in header]
+    names = [normalise_header(c) for c in header]
     duplicated = sorted({c for c in names if names.count(c) > 1})
     if duplicated:
         return Reject(1, duplicated[0], "column appears more than once", None)
@@ -905,7 +905,7 @@ def _csv_file(data: bytes, *, file_name: str, table: str | None) -> _CsvFile:
     problem = header_problem(spec, header)
     if problem is not None:
         raise _FileProblem(problem, records, table)
-    return _CsvFile(spec, [_normalise(c) for c in header], body, scan.lines, scan.offsets, records)
+    return _CsvFile(spec, [normalise_header(c) for c in header], body, scan.lines, scan.offsets, records)
 
 
 def _cells(head: bytes, records: memoryview, width: int, lines: np.ndarray, *, file_name: str,
@@ -958,7 +958,7 @@ def _csv_chunks(con, found: _CsvFile, chunk_rows: int, file_name: str):
             end = read + len(records) + (len(head) if first == 0 else 0)
             _release(whole, read, end)  # the part is in Arrow's cells now
             read = end
-            typed = sqltyping.type_text(cur, found.spec, cells, found.header, lines, first)
+            typed = sqltyping.type_cells(cur, found.spec, cells, found.header, lines, first)
             rejects = typed.rejects
             if misfits:
                 rejects = pd.concat([pd.DataFrame([vars(r) for r in misfits]), rejects], ignore_index=True)

@@ -1,4 +1,5 @@
-"""Typing a canonical CSV's text cells in DuckDB SQL, by the rules of ``warehouse.cellrules``.
+"""Typing a canonical CSV's text cells (or a canonical Parquet file's columns) in DuckDB SQL, by
+the rules of ``warehouse.cellrules``.
 
 The pandas typing in ``warehouse.ingest`` builds a Python-level string per cell; this one runs
 the same rules inside DuckDB (multi-threaded, on the Arrow columns as read), which is what makes
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.types as pat
 
 from warehouse import parallel
 from warehouse.cellrules import (
@@ -54,6 +56,36 @@ _PARSE = {
                 "WHEN list_contains($false_words, lower({t})) THEN false END", BAD_BOOLEAN),
 }
 
+# A column already of its type (a Parquet file's): sql type → (its text {c} as the pandas typing
+# shows it in a reject — a float NaN is missing there, so '' —, its value or NULL when refused).
+_TYPED = {
+    "TIMESTAMP": ("coalesce(CAST({c} AS VARCHAR), '')", "CAST({c} AS TIMESTAMP)"),
+    "DOUBLE": ("CASE WHEN isnan(CAST({c} AS DOUBLE)) THEN '' ELSE coalesce(CAST({c} AS VARCHAR), '') END",
+               "CASE WHEN isfinite(CAST({c} AS DOUBLE)) THEN CAST({c} AS DOUBLE) END"),
+    "INTEGER": ("coalesce(CAST({c} AS VARCHAR), '')", "try_cast({c} AS INTEGER)"),
+    "BOOLEAN": ("coalesce(CAST({c} AS VARCHAR), '')", "{c}"),
+}
+# which Arrow types a column of each sql type takes as they are (text of any type is parsed)
+_TAKES = {
+    "TIMESTAMP": pat.is_timestamp,
+    "DOUBLE": lambda t: pat.is_float32(t) or pat.is_float64(t) or pat.is_integer(t),
+    "INTEGER": pat.is_integer,
+    "BOOLEAN": pat.is_boolean,
+}
+
+
+def _is_text(arrow_type) -> bool:
+    return pat.is_string(arrow_type) or pat.is_large_string(arrow_type) or pat.is_null(arrow_type) or (
+        pat.is_dictionary(arrow_type) and _is_text(arrow_type.value_type))
+
+
+def takes(spec, present: list[str], schema: pa.Schema) -> bool:
+    """Can :func:`type_cells` type these columns (``present``: their canonical names) by the
+    pandas typing's rules — each one text, or of its column's own kind (timestamps; numbers;
+    integers; booleans)? Anything else (a number for a text column…) is left to that typing."""
+    return all(_is_text(field.type) or _TAKES.get(spec.columns[column], lambda t: False)(field.type)
+               for column, field in zip(present, schema))
+
 
 @dataclass
 class TypedChunk:
@@ -71,19 +103,26 @@ class _Check:
     reason: str
 
 
-def _layers(spec, present: list[str]) -> tuple[str, list[str], list[_Check], dict]:
-    """SQL over ``_text`` (trimmed cells c<i>, ``_record``) → (the WITH clause of layer
-    ``parsed``: text t<i> and parsed value r<i> of each spec column present, the value
-    expressions in schema order, the checks in the pandas typing's order, the parameters)."""
+def _layers(spec, present: list[str], typed: frozenset[str]) -> tuple[str, list[str], list[_Check], dict]:
+    """SQL over ``_text`` (cells c<i>: trimmed text, or a value of its column's type for the
+    columns named in ``typed``; ``_record``) → (the WITH clause of layer ``parsed``: text t<i>
+    and parsed value r<i> of each spec column present, the value expressions in schema order,
+    the checks in the pandas typing's order, the parameters)."""
     parameters = dict(_PARAMETERS)
     trimmed, parsed, values, checks = [], [], [], []
     for i, (column, sql_type) in enumerate(spec.columns.items()):
         if column not in present:  # optional column absent from the file
             values.append(f"CAST(NULL AS {sql_type}) AS v{i}")
             continue
-        trimmed.append(f"c{present.index(column)} AS t{i}")
-        expression, reason = _PARSE[sql_type]
-        parsed.append(f"{expression.format(t=f't{i}')} AS r{i}")
+        cell = f"c{present.index(column)}"
+        reason = _PARSE[sql_type][1]
+        if column in typed:
+            text, value = _TYPED[sql_type]
+            trimmed.append(f"{text.format(c=cell)} AS t{i}, {cell} AS k{i}")
+            parsed.append(f"{value.format(c=f'k{i}')} AS r{i}")
+        else:
+            trimmed.append(f"{cell} AS t{i}")
+            parsed.append(f"{_PARSE[sql_type][0].format(t=f't{i}')} AS r{i}")
         unparseable = f"(t{i} <> '' AND r{i} IS NULL)"
         value = f"r{i}"
         if column in spec.enums:
@@ -111,22 +150,26 @@ def _used(query: str, parameters: dict) -> dict:
     return {name: parameters[name] for name in set(re.findall(r"\$(\w+)", query))}
 
 
-def type_text(cur, spec, text: pa.Table, present: list[str], lines: np.ndarray, first_record: int) -> TypedChunk:
-    """Text cells of well-formed records (Arrow strings, columns in the file's order = ``present``;
-    ``lines``: the file line of each; ``_record`` numbers them from ``first_record``) →
-    typed good rows and the problems, as the pandas typing would give them. Cells are trimmed
-    by Arrow (DuckDB's trim with a character set is ~100× slower), a column per core."""
-    parsed, values, checks, parameters = _layers(spec, present)
-    trimmed = parallel.mapped(lambda i: pc.utf8_trim(text.column(i), characters=WHITESPACE), range(len(present)))
-    columns = {f"c{i}": column for i, column in enumerate(trimmed)}
-    columns["_record"] = pa.array(np.arange(first_record, first_record + len(text), dtype=np.int64))
+def type_cells(cur, spec, cells: pa.Table, present: list[str], lines: np.ndarray, first_record: int) -> TypedChunk:
+    """Cells of well-formed records (columns in the file's order = ``present``; ``lines``: the
+    file line of each; ``_record`` numbers them from ``first_record``) → typed good rows and the
+    problems, as the pandas typing would give them. Text (a CSV's cells; a missing one is empty)
+    is trimmed by Arrow (DuckDB's trim with a character set is ~100× slower), a column per core,
+    then parsed. A column already of its kind (a Parquet batch that :func:`takes` accepts) is
+    taken as it is, as the pandas typing takes it: a timestamp with a time zone as its wall time
+    there, a number that is not finite refused as "inf" in text is, a float NaN missing."""
+    as_typed = frozenset(c for c, field in zip(present, cells.schema) if not _is_text(field.type))
+    parsed, values, checks, parameters = _layers(spec, present, as_typed)
+    columns = {f"c{i}": column for i, column in enumerate(parallel.mapped(
+        lambda i: _cell_column(cells.column(i), present[i] in as_typed), range(len(present))))}
+    columns["_record"] = pa.array(np.arange(first_record, first_record + len(cells), dtype=np.int64))
     any_problem = " OR ".join(f"coalesce({check.flag}, false)" for check in checks) or "false"
     query = f"{parsed} SELECT {', '.join(values)}, _record, {any_problem} AS _bad FROM parsed"
     _text = pa.table(columns)  # read by name in the SQL (see the note on replacement scans above)
     # one Arrow chunk: an INSERT from DuckDB's default 131,072-row batches leaves its row groups
     # to be written again at the next checkpoint (1M rows: ~0.7 s; 10M: 5.9 s at close)
     typed = cur.sql(query, params=_used(query, parameters)).to_arrow_table(
-        batch_size=chunk_rows(len(text), text.nbytes))
+        batch_size=chunk_rows(len(cells), cells.nbytes))
     bad = typed.column("_bad")
     rejected = pc.sum(bad).as_py() or 0
     good = typed.filter(pc.invert(bad)) if rejected else typed
@@ -137,6 +180,17 @@ def type_text(cur, spec, text: pa.Table, present: list[str], lines: np.ndarray, 
                            cur.sql(problems, params=_used(problems, parameters)).df())
     good = good.drop_columns(["_bad"]).rename_columns([*spec.columns, "_record"])
     return TypedChunk(good, rejects, int(rejected))
+
+
+def _cell_column(column: pa.ChunkedArray, typed: bool) -> pa.ChunkedArray:
+    """A column as the SQL reads it: text trimmed (nulls as ''); a timestamp with a time zone
+    as its wall time there, without the zone (pandas' tz_localize(None)); others as they are."""
+    if not typed:
+        text = column.cast(pa.string()) if not pat.is_string(column.type) else column
+        return pc.utf8_trim(pc.fill_null(text, "") if text.null_count else text, characters=WHITESPACE)
+    if pat.is_timestamp(column.type) and column.type.tz is not None:
+        return pc.local_timestamp(column)
+    return column
 
 
 def chunk_rows(rows: int, text_bytes: int, limit: int = 1 << 30) -> int:
