@@ -599,15 +599,23 @@ def _export_frame(df: pd.DataFrame, columns: dict[str, str], lang: str, currency
 
 
 def _static_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: str) -> None:
-    """st.table of the formatted cells. st.table renders markdown in cells, so every cell goes
-    through safe_text.plain (a name from a file shows as written)."""
+    """st.table of the formatted cells; a number column keeps its numbers under the Styler's text,
+    so st.table right-aligns it — its header too, with rules between rows only (digits line up
+    down a column on the big screen). st.table renders markdown in cells, so every cell's text
+    goes through safe_text.plain (a name from a file shows as written)."""
     from app_state.safe_text import plain
 
-    view = pd.DataFrame(index=df.index)
+    view = pd.DataFrame(index=range(len(df)))
+    number_formats = {}
     for column, kind in columns.items():
         fmt = cell_formatter(kind, lang, currency)
-        view[i18n.t(f"col.{column}", lang)] = [plain(fmt(v)) for v in df[column]]
-    st.table(view.reset_index(drop=True), hide_index=True)
+        label, values = i18n.t(f"col.{column}", lang), df[column].reset_index(drop=True)
+        if _is_number(values):
+            view[label] = values.astype("float64")
+            number_formats[label] = lambda v, fmt=fmt: plain(fmt(v))
+        else:
+            view[label] = [plain(fmt(v)) for v in values]
+    st.table(view.style.format(number_formats), hide_index=True, border="horizontal")
 
 
 def _is_number(values: pd.Series) -> bool:

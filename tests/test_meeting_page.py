@@ -175,8 +175,9 @@ def test_risk_weights_are_settings_and_the_score_follows_them(meeting, db, monke
         app_state.data_version(), settings)
     shown = app_state.meeting.RISK_ROWS_ON_SLIDE  # a slide shows the first 10
     expected = (2.5 * risk["is_no_contact"] + risk["is_revenue_drop"] + risk["is_detractor"]).head(shown).tolist()
-    # a slide shows a plain table in the page's type size: cells formatted, markdown-escaped (plain)
-    assert table[i18n.t("col.risk_score", "en")].tolist() == [plain(i18n.fmt_number(x, "en", 1)) for x in expected]
+    # a slide shows a plain table in the page's type size: text markdown-escaped (plain), numbers
+    # kept as numbers under their formatted text (test_a_slide_table_shows_names_as_written…)
+    assert table[i18n.t("col.risk_score", "en")].tolist() == pytest.approx(expected)
     assert table[i18n.t("col.client_name", "en")].tolist() == [plain(n) for n in risk["client_name"].head(shown)]
     assert len(risk) > shown and i18n.t("meeting.risk.shown", "en", shown=shown) in [c.value for c in at.caption]
     assert not at.dataframe  # no interactive grid on a slide, and no download buttons
@@ -187,6 +188,8 @@ def test_risk_weights_are_settings_and_the_score_follows_them(meeting, db, monke
 
 def test_a_slide_table_shows_names_as_written_and_numbers_formatted():
     """st.table renders markdown in its cells: a static table escapes every cell."""
+
+    import pyarrow as pa
 
     def script():
         import pandas as pd
@@ -202,7 +205,10 @@ def test_a_slide_table_shows_names_as_written_and_numbers_formatted():
     table = at.table[0].value
     assert list(table.columns) == [i18n.t("col.client_name", "ru"), i18n.t("col.revenue_at_risk_amount", "ru")]
     assert table.iloc[:, 0].tolist() == [r"\*\*Bold\*\* \<b\>x\</b\>", r"Smith \& Co"]
-    assert table.iloc[:, 1].tolist() == [i18n.fmt_money(1234.5, "ru", "RUB"), i18n.MISSING]
+    # the money column stays numbers (st.table right-aligns a number column) under its text
+    assert table.iloc[:, 1].tolist()[0] == 1234.5 and table.iloc[:, 1].dtype == "float64"
+    shown = pa.ipc.open_stream(at.table[0].proto.arrow_data.styler.display_values).read_all()
+    assert shown.column(1).to_pylist() == [i18n.fmt_money(1234.5, "ru", "RUB"), i18n.MISSING]
 
 
 def test_agenda_folds_the_managers_slides_into_one_line():
