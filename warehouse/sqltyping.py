@@ -122,14 +122,16 @@ def _layers(spec, present: list[str], typed: frozenset[str]) -> tuple[str, list[
             parsed.append(f"{value.format(c=f'k{i}')} AS r{i}")
         else:
             trimmed.append(f"{cell} AS t{i}")
-            parsed.append(f"{_PARSE[sql_type][0].format(t=f't{i}')} AS r{i}")
+            expression = _PARSE[sql_type][0].format(t=f"t{i}")
+            # an enum's value is its lowered text (lowered once, here)
+            parsed.append(f"{f'lower({expression})' if column in spec.enums else expression} AS r{i}")
         unparseable = f"(t{i} <> '' AND r{i} IS NULL)"
         value = f"r{i}"
         if column in spec.enums:
             parameters[f"allowed{i}"] = list(spec.enums[column])
-            checks.append(_Check(f"(lower(r{i}) IS NOT NULL AND NOT list_contains($allowed{i}, lower(r{i})))", i,
+            checks.append(_Check(f"(r{i} IS NOT NULL AND NOT list_contains($allowed{i}, r{i}))", i,
                                  unknown_value(spec.enums[column])))
-            value = f"CASE WHEN list_contains($allowed{i}, lower(r{i})) THEN lower(r{i}) END"
+            value = f"CASE WHEN list_contains($allowed{i}, r{i}) THEN r{i} END"
         if column in spec.ranges:
             low, high = spec.ranges[column]
             parameters[f"low{i}"], parameters[f"high{i}"] = low, high
