@@ -28,6 +28,17 @@ log = logging.getLogger(__name__)
 
 NONE, HEADER, CONSTANT, DERIVED = "none", "h:", "c:", "derived"
 PREVIEW_COLUMNS = 3  # mapping selectboxes per row
+UPLOAD_TYPES = ("csv", "tsv", "txt", "xlsx", "xls", "htm", "html", "parquet")  # the uploader's file types
+
+# Streamlit writes the uploader's button and limit in English whatever the page's language; the
+# page's own words are drawn in their place (the originals at size 0, ours after them).
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p,
+[data-testid="stFileUploaderDropzoneInstructions"] span {{font-size: 0;}}
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after
+  {{content: "{button}"; font-size: 0.875rem;}}
+[data-testid="stFileUploaderDropzoneInstructions"] span::after {{content: "{limit}"; font-size: 0.875rem;}}
+</style>"""
 
 # Reject reasons of warehouse.ingest / mapping / readers (English) → catalogue keys; groups
 # become parameters. The first pattern that matches the whole reason wins.
@@ -73,6 +84,25 @@ _REASONS = (
     (r"A Parquet file must have the dashboard's own column names.*this one has: (?P<columns>.*)\.", "parquet_columns"),
     (r"The Parquet file cannot be read.*", "parquet"),
 )
+
+
+def uploader_css(lang: str, max_upload_mb: int) -> str:
+    """The style that writes the file uploader's button and limit ("1GB per file • CSV, …") in
+    ``lang``; the types are UPLOAD_TYPES as Streamlit shows them (upper case, HTM as HTML)."""
+    size = (i18n.t("upload.size.gb", lang, n=max_upload_mb // 1024) if max_upload_mb % 1024 == 0
+            else i18n.t("upload.size.mb", lang, n=max_upload_mb))
+    types = ", ".join(dict.fromkeys("HTML" if kind == "htm" else kind.upper() for kind in UPLOAD_TYPES))
+    return _UPLOADER_CSS.format(button=_css_text(i18n.t("upload.button", lang)),
+                                limit=_css_text(i18n.t("upload.limit", lang, size=size, types=types)))
+
+
+def _css_text(text: str) -> str:
+    """Text for a CSS string in double quotes: backslashes, quotes and angle brackets escaped."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace(">", "\\3e ")
+
+
+def uploader_in_words(lang: str) -> None:
+    st.html(uploader_css(lang, st.get_option("server.maxUploadSize")))
 
 
 def reject_reason_text(reason: str, lang: str) -> str:

@@ -16,8 +16,9 @@ st.title(t("page.upload.title", lang))
 st.caption(t("page.upload.caption", lang))
 
 nonce = st.session_state.setdefault("upload_nonce", 0)
-files = st.file_uploader(t("upload.files", lang), type=["csv", "tsv", "txt", "xlsx", "xls", "htm", "html", "parquet"],
-                         accept_multiple_files=True, key=f"upload_{nonce}", help=t("upload.files.help", lang))
+imports.uploader_in_words(lang)
+files = st.file_uploader(t("upload.files", lang), type=list(imports.UPLOAD_TYPES), accept_multiple_files=True,
+                         key=f"upload_{nonce}", help=t("upload.files.help", lang))
 
 # ------------------------------------------------------------------ each file: read as, columns, preview
 chosen = {}

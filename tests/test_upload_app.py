@@ -159,3 +159,16 @@ def test_parquet_export_imported_through_the_page(empty_app, tmp_path):
         read=2, inserted=2, duplicate=0, rejected=0)]
     at.switch_page("pages/overview.py").run()
     assert revenue_shown(at) == i18n.fmt_money(350, "en", "RUB")
+
+
+def test_the_uploader_speaks_the_pages_language():
+    """Streamlit writes the uploader's button and limit in English; the page draws its own words
+    in their place (the browser test reads them off the drawn page)."""
+    from app_state import imports
+
+    css = imports.uploader_css("ru", 1024)
+    assert 'content: "Выбрать файлы"' in css
+    assert 'content: "до 1 ГБ на файл • CSV, TSV, TXT, XLSX, XLS, HTML, PARQUET"' in css
+    assert 'content: "200MB per file • CSV, TSV, TXT, XLSX, XLS, HTML, PARQUET"' in imports.uploader_css("en", 200)
+    assert 'content: "до 1536 МБ на файл' in imports.uploader_css("ru", 1536)
+    assert imports._css_text('a "b" \\ <c>') == 'a \\"b\\" \\\\ \\3c c\\3e '

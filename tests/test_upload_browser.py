@@ -43,6 +43,13 @@ def test_upload_a_russian_export_then_pages_show_it(server, tab):  # noqa: F811
 
     tab.goto(f"{server}/upload?lang=ru")
     _settle(tab, expect_charts=False)
+    # the uploader in Russian: Streamlit's English words at size 0, the page's drawn after them
+    button = tab.locator('[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p').first
+    limit = tab.locator('[data-testid="stFileUploaderDropzoneInstructions"] span').first
+    drawn = "(e) => [getComputedStyle(e).fontSize, getComputedStyle(e, '::after').content]"
+    assert button.evaluate(drawn) == ["0px", f'"{i18n.t("upload.button", "ru")}"']
+    assert limit.evaluate(drawn)[1].startswith('"до 1 ГБ на файл • CSV')
+    _full_page_screenshot(tab, SHOTS / "ru" / "upload-empty.png")
     _choose_file(tab, _export_bytes())
     body = tab.inner_text("body")
     assert "Windows-1251" in body and i18n.t("upload.delimiter.;", "ru") in body
