@@ -431,6 +431,14 @@ def test_import_file_parquet_typed_in_sql_and_of_other_kinds_through_pandas(con,
     result = import_file(con, numbered, file_name="n.parquet")
     assert counts(result) == ("committed", "clients", 2, 2, 0, 0, 0)
     assert rows(con, "SELECT client_id, client_name FROM clients ORDER BY client_id") == [("7", "A"), ("8", "B")]
+    # through pandas too, an integer score with a null is read as integers, not as "9.0"
+    answers = _parquet(tmp_path, "a.parquet", {"answered_at": [D(2026, 2, 2), D(2026, 2, 3)],
+                                               "client_id": pa.array([7, 8], pa.int64()),
+                                               "score": pa.array([9, None], pa.int64())})
+    result = import_file(con, answers, file_name="a.parquet", accept_partial=True)
+    assert counts(result) == ("committed", "nps_responses", 2, 1, 0, 1, 0)
+    assert [(r.line, r.column, r.reason) for r in result.rejects] == [(3, "score", ingest.MISSING_REQUIRED)]
+    assert rows(con, "SELECT client_id, score FROM nps_responses WHERE answered_at = '2026-02-02'") == [("7", 9)]
 
 
 def test_import_file_parquet_with_other_columns_is_refused(con, tmp_path):

@@ -398,8 +398,8 @@ def _parquet_chunks(con, source: Source, spec: ingest.TableSpec, chunk_rows: int
             if in_sql:
                 typed = sqltyping.type_cells(cur, spec, pa.Table.from_batches([batch]), present, lines, first)
                 yield ingest.Chunk(typed.good, typed.rejects, batch.num_rows, typed.rows_rejected)
-            else:
-                yield ingest.frame_chunk(spec, batch.to_pandas(), lines)
+            else:  # integers with a null stay integers (pandas would make them floats: "9.0")
+                yield ingest.frame_chunk(spec, batch.to_pandas(integer_object_nulls=True), lines)
             first += batch.num_rows
     finally:
         cur.close()
