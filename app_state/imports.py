@@ -102,6 +102,7 @@ def _css_text(text: str) -> str:
 
 
 def uploader_in_words(lang: str) -> None:
+    """The file uploader's button and limit in ``lang`` (call before ``st.file_uploader``)."""
     st.html(uploader_css(lang, st.get_option("server.maxUploadSize")))
 
 
