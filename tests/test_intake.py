@@ -412,8 +412,8 @@ def test_import_file_canonical_parquet_in_chunks(con, tmp_path):
 
 def test_import_file_parquet_typed_in_sql_and_of_other_kinds_through_pandas(con, tmp_path):
     """Typed columns of their own kinds (the SQL typing: a zoned time at its wall time, an integer
-    score with a null) — and a number where text belongs (client ids as integers): the pandas
-    typing takes that file, as text."""
+    score with a null, a date, a decimal) — and a number where text belongs (client ids as
+    integers): the pandas typing takes that file, as text."""
     import pyarrow as pa
 
     typed = _parquet(tmp_path, "t.parquet", {
@@ -426,6 +426,16 @@ def test_import_file_parquet_typed_in_sql_and_of_other_kinds_through_pandas(con,
     assert [(r.line, r.column, r.reason) for r in result.rejects] == [(3, "score", ingest.MISSING_REQUIRED)]
     assert rows(con, "SELECT answered_at, client_id, score FROM nps_responses ORDER BY answered_at") == [
         (D(2026, 1, 5, 6), "c1", 9), (D(2026, 1, 7, 8), "c3", 4)]
+
+    import datetime as dt
+    from decimal import Decimal
+
+    dated = _parquet(tmp_path, "d.parquet", {
+        "paid_at": pa.array([dt.date(2026, 3, 2)], pa.date32()), "client_id": ["c1"],
+        "amount": pa.array([Decimal("12.50")], pa.decimal128(9, 2)),
+    })
+    assert counts(import_file(con, dated, file_name="d.parquet")) == ("committed", "payments", 1, 1, 0, 0, 0)
+    assert rows(con, "SELECT paid_at, amount FROM payments") == [(D(2026, 3, 2), 12.5)]  # a date: its midnight
 
     numbered = _parquet(tmp_path, "n.parquet", {"client_id": pa.array([7, 8], pa.int64()), "client_name": ["A", "B"]})
     result = import_file(con, numbered, file_name="n.parquet")

@@ -111,12 +111,14 @@ def _typed_column(sql_type: str, rows: int):
 
     if sql_type == "TIMESTAMP":
         units = st.tuples(st.sampled_from(["s", "ms", "us", "ns"]), st.sampled_from([None, "UTC", "Europe/Moscow"]))
-        return units.flatmap(lambda unit: arrays(missing_or(DAYS), pa.timestamp(*unit)))
+        return st.one_of(units.flatmap(lambda unit: arrays(missing_or(DAYS), pa.timestamp(*unit))),
+                         arrays(missing_or(DAYS.map(lambda moment: moment.date())), pa.date32()))
     if sql_type == "DOUBLE":
         return st.one_of(arrays(missing_or(st.floats(allow_nan=True, allow_infinity=True, width=64)), pa.float64()),
                          arrays(missing_or(st.integers(-10**15, 10**15)), pa.int64()),
                          arrays(missing_or(st.integers(0, 200)), pa.uint8()),
-                         arrays(missing_or(st.floats(allow_nan=True, allow_infinity=True, width=32)), pa.float32()))
+                         arrays(missing_or(st.floats(allow_nan=True, allow_infinity=True, width=32)), pa.float32()),
+                         arrays(missing_or(st.decimals(-10**6, 10**6, places=2)), pa.decimal128(12, 2)))
     if sql_type == "INTEGER":
         return st.one_of(arrays(st.integers(-2**31, 2**31 - 1), pa.int64()), arrays(st.integers(-12, 12), pa.int8()))
     if sql_type == "BOOLEAN":
@@ -193,8 +195,10 @@ def test_columns_of_another_kind_are_left_to_the_pandas_typing():
                            pa.schema([("client_id", pa.string()), ("amount", pa.int16())]))
     assert sqltyping.takes(spec, ["paid_at"], pa.schema([("paid_at", pa.dictionary(pa.int32(), pa.string()))]))
     assert not sqltyping.takes(spec, ["client_id"], pa.schema([("client_id", pa.int64())]))  # a number for text
-    assert not sqltyping.takes(spec, ["paid_at"], pa.schema([("paid_at", pa.date32())]))
-    assert not sqltyping.takes(spec, ["amount"], pa.schema([("amount", pa.decimal128(10, 2))]))
+    assert sqltyping.takes(spec, ["paid_at", "amount"], pa.schema([("paid_at", pa.date32()),
+                                                                   ("amount", pa.decimal128(10, 2))]))
+    assert not sqltyping.takes(spec, ["paid_at"], pa.schema([("paid_at", pa.date64())]))
+    assert not sqltyping.takes(spec, ["amount"], pa.schema([("amount", pa.decimal256(40, 2))]))
     assert not sqltyping.takes(spec, ["amount"], pa.schema([("amount", pa.float16())]))
 
 

@@ -67,8 +67,8 @@ _TYPED = {
 }
 # which Arrow types a column of each sql type takes as they are (text of any type is parsed)
 _TAKES = {
-    "TIMESTAMP": pat.is_timestamp,
-    "DOUBLE": lambda t: pat.is_float32(t) or pat.is_float64(t) or pat.is_integer(t),
+    "TIMESTAMP": lambda t: pat.is_timestamp(t) or pat.is_date32(t),  # a date: its midnight
+    "DOUBLE": lambda t: pat.is_float32(t) or pat.is_float64(t) or pat.is_integer(t) or pat.is_decimal128(t),
     "INTEGER": pat.is_integer,
     "BOOLEAN": pat.is_boolean,
 }
@@ -81,8 +81,9 @@ def _is_text(arrow_type) -> bool:
 
 def takes(spec, present: list[str], schema: pa.Schema) -> bool:
     """Can :func:`type_cells` type these columns (``present``: their canonical names) by the
-    pandas typing's rules — each one text, or of its column's own kind (timestamps; numbers;
-    integers; booleans)? Anything else (a number for a text column…) is left to that typing."""
+    pandas typing's rules — each one text, or of its column's own kind (timestamps or dates;
+    numbers, decimals included; integers; booleans)? Anything else (a number for a text
+    column…) is left to that typing."""
     return all(_is_text(field.type) or _TAKES.get(spec.columns[column], lambda t: False)(field.type)
                for column, field in zip(present, schema))
 
