@@ -557,21 +557,17 @@ def show_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: s
     if static:
         _static_table(shown, columns, lang, currency)
         return
-    view = pd.DataFrame(index=shown.index)
-    number_formats, widths = {}, {}
-    for column, kind in columns.items():
-        label = i18n.t(f"col.{column}", lang)
-        fmt = cell_formatter(kind, lang, currency)
-        values = shown[column]
-        if _is_number(values):
+    view, number_formats = _formatted_view(shown, columns, lang, currency)
+    widths = {}
+    for label in view.columns:
+        if label in number_formats:
             # Streamlit draws a null cell as "None" whatever the Styler says: a missing number
             # becomes −inf (sorts last, shown as "—"), so the column still sorts by value.
-            view[label] = values.astype("float64").fillna(-math.inf)
-            number_formats[label] = fmt
+            view[label] = view[label].fillna(-math.inf)
             # the widest number is among the largest and the smallest values
-            cells = map(fmt, pd.concat([view[label].nlargest(16), view[label].nsmallest(16)]))
+            cells = map(number_formats[label], pd.concat([view[label].nlargest(16), view[label].nsmallest(16)]))
         else:
-            view[label] = cells = [fmt(v) for v in values]
+            cells = view[label]
         widths[label] = table_layout.column_width(label, cells, text=label not in number_formats)
     pin = table_layout.is_wide(widths.values())  # the first column, when the grid scrolls sideways
     config = {label: st.column_config.Column(label, width=width, pinned=pin and i == 0)
@@ -605,17 +601,28 @@ def _static_table(df: pd.DataFrame, columns: dict[str, str], lang: str, currency
     goes through safe_text.plain (a name from a file shows as written)."""
     from app_state.safe_text import plain
 
-    view = pd.DataFrame(index=range(len(df)))
+    view, number_formats = _formatted_view(df.reset_index(drop=True), columns, lang, currency, wrap=plain)
+    st.table(view.style.format(number_formats), hide_index=True, border="horizontal")
+
+
+def _formatted_view(df: pd.DataFrame, columns: dict[str, str], lang: str, currency: str,
+                    wrap=None) -> tuple[pd.DataFrame, dict]:
+    """``columns`` of ``df`` headed by their labels → (the view: a number column's numbers as
+    float64, any other column its formatted text; {label: the text of a number} for a Styler).
+    ``wrap``: applied to every text (a slide's markdown escaping)."""
+    view = pd.DataFrame(index=df.index)
     number_formats = {}
     for column, kind in columns.items():
         fmt = cell_formatter(kind, lang, currency)
-        label, values = i18n.t(f"col.{column}", lang), df[column].reset_index(drop=True)
+        if wrap is not None:
+            fmt = (lambda inner: lambda v: wrap(inner(v)))(fmt)
+        label, values = i18n.t(f"col.{column}", lang), df[column]
         if _is_number(values):
             view[label] = values.astype("float64")
-            number_formats[label] = lambda v, fmt=fmt: plain(fmt(v))
+            number_formats[label] = fmt
         else:
-            view[label] = [plain(fmt(v)) for v in values]
-    st.table(view.style.format(number_formats), hide_index=True, border="horizontal")
+            view[label] = [fmt(v) for v in values]
+    return view, number_formats
 
 
 def _is_number(values: pd.Series) -> bool:

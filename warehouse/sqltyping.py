@@ -12,7 +12,9 @@ file's headers; the patterns, words and bounds are bound parameters.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -56,21 +58,25 @@ _PARSE = {
                 "WHEN list_contains($false_words, lower({t})) THEN false END", BAD_BOOLEAN),
 }
 
-# A column already of its type (a Parquet file's): sql type → (its text {c} as the pandas typing
-# shows it in a reject — a float NaN is missing there, so '' —, its value or NULL when refused).
+
+class _Kind(NamedTuple):
+    """How a column already of its type (a Parquet file's) is taken: which Arrow types it takes
+    as they are (text of any type is parsed instead); its text {c} as the pandas typing shows it
+    in a reject (a float NaN is missing there, so ''); its value, or NULL when refused."""
+
+    takes: Callable
+    text: str
+    value: str
+
+
 _TYPED = {
-    "TIMESTAMP": ("coalesce(CAST({c} AS VARCHAR), '')", "CAST({c} AS TIMESTAMP)"),
-    "DOUBLE": ("CASE WHEN isnan(CAST({c} AS DOUBLE)) THEN '' ELSE coalesce(CAST({c} AS VARCHAR), '') END",
-               "CASE WHEN isfinite(CAST({c} AS DOUBLE)) THEN CAST({c} AS DOUBLE) END"),
-    "INTEGER": ("coalesce(CAST({c} AS VARCHAR), '')", "try_cast({c} AS INTEGER)"),
-    "BOOLEAN": ("coalesce(CAST({c} AS VARCHAR), '')", "{c}"),
-}
-# which Arrow types a column of each sql type takes as they are (text of any type is parsed)
-_TAKES = {
-    "TIMESTAMP": lambda t: pat.is_timestamp(t) or pat.is_date32(t),  # a date: its midnight
-    "DOUBLE": lambda t: pat.is_float32(t) or pat.is_float64(t) or pat.is_integer(t) or pat.is_decimal128(t),
-    "INTEGER": pat.is_integer,
-    "BOOLEAN": pat.is_boolean,
+    "TIMESTAMP": _Kind(lambda t: pat.is_timestamp(t) or pat.is_date32(t),  # a date: its midnight
+                       "coalesce(CAST({c} AS VARCHAR), '')", "CAST({c} AS TIMESTAMP)"),
+    "DOUBLE": _Kind(lambda t: pat.is_float32(t) or pat.is_float64(t) or pat.is_integer(t) or pat.is_decimal128(t),
+                    "CASE WHEN isnan(CAST({c} AS DOUBLE)) THEN '' ELSE coalesce(CAST({c} AS VARCHAR), '') END",
+                    "CASE WHEN isfinite(CAST({c} AS DOUBLE)) THEN CAST({c} AS DOUBLE) END"),
+    "INTEGER": _Kind(pat.is_integer, "coalesce(CAST({c} AS VARCHAR), '')", "try_cast({c} AS INTEGER)"),
+    "BOOLEAN": _Kind(pat.is_boolean, "coalesce(CAST({c} AS VARCHAR), '')", "{c}"),
 }
 
 
@@ -84,8 +90,9 @@ def takes(spec, present: list[str], schema: pa.Schema) -> bool:
     pandas typing's rules — each one text, or of its column's own kind (timestamps or dates;
     numbers, decimals included; integers; booleans)? Anything else (a number for a text
     column…) is left to that typing."""
-    return all(_is_text(field.type) or _TAKES.get(spec.columns[column], lambda t: False)(field.type)
-               for column, field in zip(present, schema))
+    kinds = [_TYPED.get(spec.columns[column]) for column in present]
+    return all(_is_text(field.type) or (kind is not None and kind.takes(field.type))
+               for kind, field in zip(kinds, schema))
 
 
 @dataclass
@@ -118,9 +125,9 @@ def _layers(spec, present: list[str], typed: frozenset[str]) -> tuple[str, list[
         cell = f"c{present.index(column)}"
         reason = _PARSE[sql_type][1]
         if column in typed:
-            text, value = _TYPED[sql_type]
-            trimmed.append(f"{text.format(c=cell)} AS t{i}, {cell} AS k{i}")
-            parsed.append(f"{value.format(c=f'k{i}')} AS r{i}")
+            kind = _TYPED[sql_type]
+            trimmed.append(f"{kind.text.format(c=cell)} AS t{i}, {cell} AS k{i}")
+            parsed.append(f"{kind.value.format(c=f'k{i}')} AS r{i}")
         else:
             trimmed.append(f"{cell} AS t{i}")
             expression = _PARSE[sql_type][0].format(t=f"t{i}")
