@@ -289,10 +289,10 @@ def _ibis_tables(cur, version: DataVersion) -> tuple:
     backend = sqltemplates.Backend.from_connection(cur)
     tables = {name: ibis.table(schema, name=name) for name, schema in _nullable_schemas(version, cur).items()}
     tables["nps"] = tables.pop("nps_responses")
-    # which clients the book's busiest-manager fallback must look at (warehouse/derived.py;
-    # metrics.managers.client_manager). Unscoped on purpose — metrics.scope passes it through:
-    # it only narrows the scoped raw interactions, which give the counts.
-    tables["unlisted_contacts"] = tables.pop("unlisted_contacts_daily")
+    # tables["unlisted_contacts"]: which clients the book's busiest-manager fallback must look at
+    # (warehouse/derived.py; metrics.managers.client_manager). Unscoped on purpose —
+    # metrics.scope passes it through: it only narrows the scoped raw interactions, which give
+    # the counts.
     return backend, tables
 
 
@@ -302,7 +302,7 @@ def _nullable_schemas(version: DataVersion, _cur) -> dict:
     backend = ibis.duckdb.from_connection(_cur)
     return {name: ibis.schema({column: dtype.copy(nullable=True)
                                for column, dtype in backend.table(name).schema().items()})
-            for name in (*TABLE_NAMES, "unlisted_contacts_daily")}
+            for name in (*TABLE_NAMES, "unlisted_contacts")}
 
 
 @contextlib.contextmanager

@@ -174,7 +174,7 @@ def bench_import(n: int, seed: int, repeat: int, formats: tuple[str, ...] = ("cs
     out = {"rows": n, "csv_mb": round(csv.stat().st_size / 2**20), "raw_read_csv_s": round(raw_s, 2),
            "raw_peak_rss_mb": round(max(x[1] for x in raw))}
     # "csv": into an empty database, as the issue's figures have always been taken: no client is
-    # listed, so every contact also goes to unlisted_contacts_daily. "csv_into_book": into a
+    # listed, so every client is in the derived unlisted_contacts. "csv_into_book": into a
     # database that holds the team and client lists already, as a department's weekly import.
     book = functools.partial(_import_ours, files={t: str(files[t]) for t in ("managers", "clients")})
     runs = [(f, paths[f], None) for f in formats] + ([("csv_into_book", csv, book)] if "csv" in formats else [])

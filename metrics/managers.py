@@ -71,9 +71,9 @@ def client_manager(
     to the alphabetically first name. A client listed twice keeps the alphabetically last
     non-null manager. Clients with neither stay with a null manager.
 
-    ``unlisted_contacts`` (optional; warehouse/derived.py ``unlisted_contacts_daily``: day,
-    client_id of the interactions of clients without a listed manager) only narrows which raw
-    interactions are counted — those of the clients it lists for the window's days — so the
+    ``unlisted_contacts`` (optional; warehouse/derived.py ``unlisted_contacts``: client_id,
+    first_day, last_day of the interactions of clients without a listed manager) only narrows
+    which raw interactions are counted — those of the clients whose days overlap the window — so the
     busiest-manager fallback does not probe every interaction of the window against the client
     list. The result is the same as without it (the counts still come from ``interactions``).
 
@@ -85,22 +85,7 @@ def client_manager(
               else clients.group_by("client_id").aggregate(listed_manager=clients.manager.max()))
     # the busiest manager only matters for clients without a listed one: count just theirs
     has_listed = listed.filter(listed.listed_manager.notnull())
-    window = Window(start, end)
-    t = interactions
-    if unlisted_contacts is not None:
-        candidates = unlisted_contacts.filter(in_day_window(unlisted_contacts.day, window))
-        t = t.semi_join(candidates.select("client_id").distinct(), "client_id")
-    t = t.filter(in_window(t.occurred_at, window) & t.manager.notnull()).anti_join(has_listed, "client_id")
-    contacts = t.group_by(["client_id", "manager"]).aggregate(contacts_count=t.count())
-    contact_rank = ibis.row_number().over(
-        group_by=contacts.client_id,
-        order_by=[contacts.contacts_count.desc(), contacts.manager.asc()],
-    )
-    busiest = (
-        contacts.mutate(contact_rank=contact_rank)
-        .filter(lambda x: x.contact_rank == 0)
-        .select("client_id", "manager")
-    )
+    busiest = busiest_unlisted(has_listed, interactions, start=start, end=end, unlisted_contacts=unlisted_contacts)
     # three disjoint parts: listed; busiest (only unlisted clients); unlisted without contacts
     unlisted = listed.filter(listed.listed_manager.isnull()).anti_join(busiest, "client_id")
     parts = [
@@ -110,6 +95,38 @@ def client_manager(
     ]  # nullable types, so that the parts of any input unite
     return ibis.union(*(p.select(client_id=p.client_id.cast("string"), manager=p.manager.cast("string"))
                         for p in parts))
+
+
+def busiest_unlisted(
+    has_listed: ir.Table,
+    interactions: ir.Table,
+    *,
+    start: dt.date,
+    end: dt.date,
+    unlisted_contacts: ir.Table | None = None,
+) -> ir.Table:
+    """has_listed (client_id of the clients with a listed manager) + interactions → one row per
+    other client with an interaction by a named manager in [start, end): client_id, manager —
+    the manager with most of them, ties to the alphabetically first name (the fallback of
+    :func:`client_manager`; ``unlisted_contacts`` as there)."""
+    window = Window(start, end)
+    t = interactions
+    if unlisted_contacts is not None:
+        # the clients whose days of contact overlap the window: a superset of those to count
+        candidates = unlisted_contacts.filter((unlisted_contacts.first_day < ibis.literal(window.end))
+                                              & (unlisted_contacts.last_day >= ibis.literal(window.start)))
+        t = t.semi_join(candidates.select("client_id").distinct(), "client_id")
+    t = t.filter(in_window(t.occurred_at, window) & t.manager.notnull()).anti_join(has_listed, "client_id")
+    contacts = t.group_by(["client_id", "manager"]).aggregate(contacts_count=t.count())
+    contact_rank = ibis.row_number().over(
+        group_by=contacts.client_id,
+        order_by=[contacts.contacts_count.desc(), contacts.manager.asc()],
+    )
+    return (
+        contacts.mutate(contact_rank=contact_rank)
+        .filter(lambda x: x.contact_rank == 0)
+        .select("client_id", "manager")
+    )
 
 
 def hours_by_manager(

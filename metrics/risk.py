@@ -18,7 +18,7 @@ from metrics._time import (
     last_full_periods,
     ts_literal,
 )
-from metrics.managers import client_manager, left_attach
+from metrics.managers import busiest_unlisted, left_attach
 
 RISK_FLAGS = ("no_contact", "revenue_drop", "detractor", "open_complaint")
 _BOUNDARY_EPS = 1e-9  # absorbs float rounding exactly at the revenue-drop threshold
@@ -122,26 +122,33 @@ def at_risk_clients(
     must be positive), is_detractor (latest score ≤ detractor_max_score), is_open_complaint.
     risk_score = Σ weights[flag] × flag. Only clients with a flag and revenue at stake; clients
     with churned_at ≤ as_of or signed_at > as_of, and clients who paid nothing in the trailing
-    ``trailing_months`` (already lost, counted by churn, not at risk), are left out. revenue_at_risk_amount = revenue of the trailing
-    ``trailing_months`` months. manager: :func:`client_manager` over those months
-    (``unlisted_contacts`` is passed to it: same result, faster). ``clients_unique``: one row
-    per client_id in ``clients`` (see :func:`client_manager`); otherwise a client listed twice
-    keeps the alphabetically last name, the latest churn date and the earliest signing date.
+    ``trailing_months`` (already lost, counted by churn, not at risk), are left out.
+    revenue_at_risk_amount = revenue of the trailing ``trailing_months`` months. manager: as
+    :func:`metrics.managers.client_manager` over those months — the listed one, else
+    :func:`metrics.managers.busiest_unlisted` (``unlisted_contacts`` is passed to it: same
+    result, faster). ``clients_unique``: one row per client_id in ``clients``; otherwise a
+    client listed twice keeps the alphabetically last name and manager, the latest churn date
+    and the earliest signing date.
     """
     cutoff = ts_literal(as_of)
-    roster = clients.select("client_id", "client_name", "churned_at", "signed_at") if clients_unique else (
+    since = add_months(as_of, -settings.trailing_months)
+    roster = clients.select("client_id", "client_name", "churned_at", "signed_at",
+                            listed_manager="manager") if clients_unique else (
         clients.group_by("client_id").aggregate(
             client_name=clients.client_name.max(),
             churned_at=clients.churned_at.max(),
             signed_at=clients.signed_at.min(),
+            listed_manager=clients.manager.max(),
         ))
+    # the book's fallback, for the listed clients without a manager only (the roster is the
+    # list: client_manager's rows for the rest would be joined only to be set aside)
+    fallback = busiest_unlisted(clients.filter(clients.manager.notnull()).select("client_id"), interactions,
+                                start=since, end=as_of, unlisted_contacts=unlisted_contacts)
+    book = fallback.select("client_id", book_manager="manager")
     roster = roster.filter(
         (roster.churned_at.isnull() | (roster.churned_at > cutoff))
         & (roster.signed_at.isnull() | (roster.signed_at <= cutoff))
-    ).select("client_id", "client_name")
-    since = add_months(as_of, -settings.trailing_months)
-    book = client_manager(clients, interactions, start=since, end=as_of, unlisted_contacts=unlisted_contacts,
-                          clients_unique=clients_unique)
+    ).select("client_id", "client_name", "listed_manager")
     t = roster
     for part in (
         book,
@@ -150,6 +157,7 @@ def at_risk_clients(
         _latest_score(nps, as_of),
     ):
         t = left_attach(t, part, "client_id")
+    t = t.mutate(manager=t.listed_manager.cast("string").coalesce(t.book_manager.cast("string")))
 
     flags = {
         "no_contact": t.days_since_contact.isnull()

@@ -49,13 +49,14 @@ def _oracle(con) -> dict[str, dict]:
                    r[5] if r[6] is None else None),
         5,
     )
-    unlisted = grouped(
-        "SELECT import_id, occurred_at, client_id, manager FROM interactions",
-        lambda r: r[2:4],
-        lambda r: (1,),
-        1,
-    )  # interactions of clients without a listed manager only (unknown, or listed without one)
-    out["unlisted_contacts_daily"] = {k: v for k, v in unlisted.items() if k[2] is None}
+    # per import and client without a listed manager (unknown, or listed without one): the
+    # first and last day of its interactions
+    days: dict = defaultdict(list)
+    for import_id, at, client in con.execute("SELECT import_id, occurred_at, client_id FROM interactions").fetchall():
+        manager, segment = scope.get(client, (None, None))
+        if manager is None:
+            days[(import_id, manager, segment, client)].append(at.date())
+    out["unlisted_contacts"] = {k: (min(v), max(v)) for k, v in days.items()}
     out["nps_daily"] = grouped(
         "SELECT import_id, answered_at, client_id, manager, score FROM nps_responses",
         lambda r: r[3:4],
@@ -68,7 +69,7 @@ def _oracle(con) -> dict[str, dict]:
 def _stored(con) -> dict[str, dict]:
     out = {}
     for d in derived.DERIVED:
-        n_keys = 4 + len(d.keys)
+        n_keys = (4 if d.day_of else 3) + len(d.keys)  # import_id, [day,] the scope, the keys
         rows = con.execute(f"SELECT * FROM {d.name}").fetchall()
         assert len({r[:n_keys] for r in rows}) == len(rows), f"{d.name}: a key appears twice"
         # a sum over no known values is NULL in SQL and 0 in the oracle
@@ -127,16 +128,15 @@ def test_unlisted_contacts_keep_only_clients_without_a_listed_manager():
         "interaction_id": ["I1", "I2", "I3", "I4"], "occurred_at": ["2026-03-02 09:00"] * 3 + ["2026-03-03 10:00"],
         "client_id": ["C1", "C2", "C9", "C2"], "manager": ["Boris", "Boris", "Vera", "Boris"]}),
         file_name="contacts.csv")
-    stored = "SELECT day, client_id, manager, interactions_count FROM unlisted_contacts_daily ORDER BY ALL"
-    # C1 is listed (Anna): left out; C2 listed without a manager, C9 unknown: kept
+    stored = "SELECT client_id, first_day, last_day FROM unlisted_contacts ORDER BY ALL"
+    # C1 is listed (Anna): left out; C2 listed without a manager, C9 unknown: kept, one row each
     assert con.execute(stored).fetchall() == [
-        (dt.date(2026, 3, 2), "C2", "Boris", 1), (dt.date(2026, 3, 2), "C9", "Vera", 1),
-        (dt.date(2026, 3, 3), "C2", "Boris", 1)]
+        ("C2", dt.date(2026, 3, 2), dt.date(2026, 3, 3)), ("C9", dt.date(2026, 3, 2), dt.date(2026, 3, 2))]
     listing = ingest.import_frame(con, "clients", pd.DataFrame({"client_id": ["C9"], "manager": ["Vera"]}),
                                   file_name="more.csv")
-    assert [r[1] for r in con.execute(stored).fetchall()] == ["C2", "C2"]
+    assert [r[0] for r in con.execute(stored).fetchall()] == ["C2"]
     ingest.undo_import(con, listing.import_id)
-    assert [r[1] for r in con.execute(stored).fetchall()] == ["C2", "C9", "C2"]
+    assert [r[0] for r in con.execute(stored).fetchall()] == ["C2", "C9"]
 
 
 def test_an_old_database_gets_its_derived_tables_when_opened(tmp_path):
@@ -151,6 +151,26 @@ def test_an_old_database_gets_its_derived_tables_when_opened(tmp_path):
     con.close()
     con = connection.connect(path)
     assert con.execute("SELECT responses_count, promoters_count FROM nps_daily").fetchall() == [(1, 1)]
+    assert _stored(con) == _oracle(con)
+
+
+def test_a_database_of_earlier_definitions_loses_their_tables_and_gets_the_new_ones(tmp_path):
+    """Definitions 2 kept the unlisted clients' contacts by day in unlisted_contacts_daily: opening
+    such a database drops that table and builds unlisted_contacts from the raw rows."""
+    path = tmp_path / "v2.duckdb"
+    con = connection.connect(path)
+    ingest.import_frame(con, "interactions", pd.DataFrame({
+        "interaction_id": ["I1", "I2"], "occurred_at": ["2026-03-02 09:00", "2026-03-05 10:00"],
+        "client_id": ["C7", "C7"], "manager": ["Vera", "Vera"]}), file_name="contacts.csv")
+    con.execute("DROP TABLE unlisted_contacts")
+    con.execute("CREATE TABLE unlisted_contacts_daily (import_id BIGINT, day DATE, client_id VARCHAR)")
+    con.execute("UPDATE derived_state SET definitions_version = 2")
+    con.close()
+    con = connection.connect(path)
+    tables = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    assert "unlisted_contacts_daily" not in tables
+    assert con.execute("SELECT client_id, first_day, last_day FROM unlisted_contacts").fetchall() == [
+        ("C7", dt.date(2026, 3, 2), dt.date(2026, 3, 5))]
     assert _stored(con) == _oracle(con)
 
 

@@ -326,7 +326,7 @@ _segment = st.sampled_from(["SMB", "Enterprise", None])
        contacts=st.lists(_contact, min_size=1, max_size=20), window=st.sampled_from(WINDOWS),
        segments=st.sampled_from([(), ("SMB",)]))
 def test_client_manager_with_unlisted_contacts_is_the_same(listings, contacts, window, segments):
-    """Imported through the warehouse (so unlisted_contacts_daily is kept), with or without a
+    """Imported through the warehouse (so unlisted_contacts is kept), with or without a
     segment scope: the book is the same with the derived table as without it."""
     import ibis
 
@@ -345,7 +345,7 @@ def test_client_manager_with_unlisted_contacts_is_the_same(listings, contacts, w
     start, end, _ = window
     plain = backend.execute(client_manager(tables["clients"], tables["interactions"], start=start, end=end))
     fast = backend.execute(client_manager(tables["clients"], tables["interactions"], start=start, end=end,
-                                          unlisted_contacts=backend.table("unlisted_contacts_daily")))
+                                          unlisted_contacts=backend.table("unlisted_contacts")))
     rows = lambda df: sorted(zip(df.client_id, df.manager.where(df.manager.notna(), None)))  # noqa: E731
     assert rows(fast) == rows(plain)
     if not segments:  # and both are the oracle's
