@@ -10,6 +10,7 @@ import datetime as dt
 import duckdb
 import ibis
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from warehouse import sqltemplates
@@ -141,6 +142,29 @@ def test_columns_with_nulls_come_out_as_ibis_converts_them():
     assert ours["ts"].tolist()[::2] == [pd.Timestamp("2026-01-02 03:04:05"), pd.Timestamp("2026-03-04")]
     assert ours["none"].isna().all() and ours["l"][0] == [1, 2]
     assert backend.execute(expr.filter(expr.n > 5)).empty
+    con.close()
+
+
+def test_sums_of_integers_come_out_as_integers_as_ibis_converts_them():
+    """DuckDB's SUM of integers is a HUGEINT (a decimal(38, 0) in Arrow): read as int64 in
+    Arrow when no sum is null, the frame equals Ibis's execute either way — values by hand, one
+    beyond 2^53 (exact)."""
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE t AS SELECT * FROM (VALUES
+        ('a', 2), ('a', 3), ('b', 4611686018427387904), ('b', 1), ('c', NULL)) AS v(k, n)""")
+    backend = sqltemplates.Backend.from_connection(con)
+    t = backend.table("t")
+    sums = t.group_by("k").aggregate(total=t.n.sum(), rows=t.count()).order_by("k")
+    arrow = con.sql(sqltemplates.sql_of(sums.op())).to_arrow_table()["total"]
+    assert pa.types.is_decimal(arrow.type)
+    assert sqltemplates._integral(arrow.slice(0, 2), sums.schema()["total"]).type == pa.int64()
+    assert sqltemplates._integral(arrow, sums.schema()["total"]) is arrow  # a null: left to Ibis
+    ours = backend.execute(sums)
+    pd.testing.assert_frame_equal(ours, sqltemplates._DuckDBBackend.execute(backend, sums))
+    assert ours["total"].tolist() == [5, 4611686018427387905, None]  # with a null: as Ibis, unchanged
+    whole = backend.execute(sums.filter(sums.k != "c"))
+    pd.testing.assert_frame_equal(whole, sqltemplates._DuckDBBackend.execute(backend, sums.filter(sums.k != "c")))
+    assert whole["total"].dtype == "int64" and whole["total"].tolist() == [5, 4611686018427387905]
     con.close()
 
 

@@ -193,8 +193,10 @@ class Backend(_DuckDBBackend):
             return super().execute(expr, params=params, limit=limit, **kwargs)
         sql, values = self._prepared(expr)
         table = _run(self.con, sql, values)
-        df = pd.DataFrame({name: _column(column) for name, column in zip(table.column_names, table.columns)})
-        return expr.__pandas_result__(DuckDBPandasData.convert_table(df, expr.as_table().schema()))
+        schema = expr.as_table().schema()
+        df = pd.DataFrame({name: _column(_integral(column, schema[name]))
+                           for name, column in zip(table.column_names, table.columns)})
+        return expr.__pandas_result__(DuckDBPandasData.convert_table(df, schema))
 
     def _prepared(self, expr) -> tuple[str, dict[str, object]]:
         """Ibis's pre-execute hooks where they have work, then :func:`prepared` — one walk of
@@ -216,6 +218,17 @@ def _run(con, sql: str, values: dict) -> pa.Table:
     pinned: a new version's layout shows at once in tests/test_sqltemplates.py); the public
     ``con.execute`` + ``con.to_arrow_table`` copies the rows once more and warns about it."""
     return _seam.submit(con, sql, values or None, "arrow").arrow_table()
+
+
+def _integral(column, dtype):
+    """An integer column that DuckDB hands over as a decimal (a SUM of integers is a HUGEINT,
+    a decimal(38, 0) in Arrow) as Arrow int64: its pandas conversion made a Python Decimal of
+    every cell before Ibis made them integers again (the meeting's bridge of 120k clients:
+    0.04 s of 0.05 for the whole frame). Only without nulls (with one, Ibis's frame holds Python
+    integers and None, kept as they are); a value beyond int64 raises, as Ibis's int64 would."""
+    if dtype.is_integer() and pat.is_decimal(column.type) and column.type.scale == 0 and not column.null_count:
+        return column.cast(pa.int64())
+    return column
 
 
 def _flat(arrow_type) -> bool:
