@@ -30,8 +30,8 @@ from metrics.service import SERVICE_COLUMNS
 
 log = logging.getLogger(__name__)
 
-TABLE_NAMES = ("payments", "clients", "managers", "interactions", "nps_responses",
-               "payments_daily", "interactions_daily", "nps_daily")  # the last three: warehouse/derived.py
+TABLE_NAMES = ("payments", "clients", "managers", "interactions", "nps_responses", "payments_daily",
+               "interactions_daily", "nps_daily", "open_complaints_daily")  # the last four: warehouse/derived.py
 GRAINS = ("month", "week")
 FILTER_KEYS = ("filter_start", "filter_end", "filter_grain", "filter_team", "filter_manager", "filter_segment")
 
@@ -1112,7 +1112,7 @@ def _at_risk_rows(filters: Filters, version: DataVersion, settings: Settings) ->
         expr = risk.at_risk_clients(tables["payments"], tables["clients"], tables["interactions"],
                                     tables["nps"], as_of=filters.end, grain=filters.grain,
                                     settings=risk_settings(settings),
-                                    **book_hints(tables))
+                                    open_complaints=tables["open_complaints_daily"], **book_hints(tables))
         return backend.execute(expr.order_by([ibis.desc("revenue_at_risk_amount"), "client_id"]))
 
 

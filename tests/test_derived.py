@@ -49,6 +49,14 @@ def _oracle(con) -> dict[str, dict]:
                    r[5] if r[6] is None else None),
         5,
     )
+    # unresolved complaints (is_resolved false, not unknown) per import, day, scope and client:
+    # how many, the earliest
+    complaints: dict = defaultdict(list)
+    for import_id, at, client, kind, resolved in con.execute(
+            "SELECT import_id, occurred_at, client_id, kind, is_resolved FROM interactions").fetchall():
+        if kind == "complaint" and resolved is False:
+            complaints[(import_id, at.date(), *scope.get(client, (None, None)), client)].append(at)
+    out["open_complaints_daily"] = {k: (len(v), min(v)) for k, v in complaints.items()}
     # per import and client without a listed manager (unknown, or listed without one): the
     # first and last day of its interactions
     days: dict = defaultdict(list)

@@ -184,6 +184,45 @@ def test_risk_reasons_keys_and_params(duck):
     assert reasons["r6"] == [("risk.reason.never_contacted", {})]
 
 
+_COMPLAINT_TIMES = pd.to_datetime(["2024-03-01 09:00", "2024-03-31 23:59", "2024-04-01 00:00", "2024-04-01 10:00",
+                                   "2024-04-15 12:00"])
+
+
+@settings(max_examples=30, deadline=None)
+@given(contacts=st.lists(st.tuples(st.sampled_from(["r1", "r2", "r3", "r4", "r6", "r9"]),
+                                   st.sampled_from(list(range(len(_COMPLAINT_TIMES)))),
+                                   st.sampled_from(["complaint", "request"]),
+                                   st.sampled_from([True, False, None])), min_size=1, max_size=12),
+       as_of=st.sampled_from([dt.date(2024, 3, 31), AS_OF, dt.date(2024, 4, 2), dt.date(2024, 5, 1)]))
+def test_open_complaints_from_the_derived_table_give_the_same_list(contacts, as_of):
+    """Imported through the warehouse (so open_complaints_daily is kept): the at-risk list with
+    the derived complaints equals the list from the raw rows — complaints at, before and after
+    as-of's midnight, resolved, unresolved and unknown, of listed and unknown clients."""
+    import ibis
+
+    from warehouse import connection, ingest
+
+    con = connection.connect(":memory:")
+    for table, frame in (("clients", CLIENTS), ("payments", PAYMENTS), ("nps_responses", NPS)):
+        ingest.import_frame(con, table, frame.astype(object).where(frame.notna(), None), file_name=f"{table}.csv")
+    ingest.import_frame(con, "interactions", pd.DataFrame({
+        "interaction_id": [f"I{i}" for i in range(len(contacts))],
+        "occurred_at": [_COMPLAINT_TIMES[when] for _, when, _, _ in contacts],
+        "client_id": [c for c, *_ in contacts], "manager": ["Anna"] * len(contacts),
+        "kind": [kind for *_, kind, _ in contacts], "is_resolved": [r for *_, r in contacts]}),
+        file_name="contacts.csv")
+    backend = ibis.duckdb.from_connection(con)
+    t = {n: backend.table(n) for n in ("payments", "clients", "interactions", "nps_responses")}
+    args = (t["payments"], t["clients"], t["interactions"], t["nps_responses"])
+    plain = backend.execute(at_risk_clients(*args, as_of=as_of, grain="month", clients_unique=True))
+    fast = backend.execute(at_risk_clients(*args, as_of=as_of, grain="month", clients_unique=True,
+                                           open_complaints=backend.table("open_complaints_daily")))
+    pd.testing.assert_frame_equal(fast, plain)
+    open_before = {c for c, when, kind, resolved in contacts
+                   if kind == "complaint" and resolved is False and _COMPLAINT_TIMES[when] < pd.Timestamp(as_of)}
+    assert set(fast.loc[fast.is_open_complaint, "client_id"]) == open_before & set(fast.client_id)
+
+
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_reasons_text_of_the_at_risk_list_equals_risk_reasons_row_by_row(lang):
     import numpy as np

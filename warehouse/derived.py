@@ -22,7 +22,9 @@ one) — usually a handful — so the "busiest manager" fallback of a client's b
 (metrics.managers.client_manager) looks at those clients' raw rows only instead of probing
 every interaction against the client list. Not by day, because into a database without a client
 list every client is unlisted: by day (and manager) it was as long as the file (10M
-interactions: 4.4 s of the import), by client it is one row per client.
+interactions: 4.4 s of the import), by client it is one row per client. ``open_complaints_daily`` keeps the unresolved complaints
+by day and client (count, earliest time): the at-risk list's open-complaint flag reads them
+instead of filtering every interaction by kind and resolution.
 
 Identifiers come from this module only; the one value, the import id, is a bound parameter.
 """
@@ -32,7 +34,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Bumped whenever a definition below changes: opening an older database rebuilds them.
-DEFINITIONS_VERSION = 3  # 2: unlisted_contacts_daily; 3: unlisted_contacts (by client, not by day)
+DEFINITIONS_VERSION = 4  # 2: unlisted_contacts_daily; 3: unlisted_contacts (by client, not by day);
+# 4: open_complaints_daily
 RETIRED = ("unlisted_contacts_daily",)  # tables of earlier definitions, dropped when rebuilt
 
 SCOPE_COLUMNS = ("account_manager", "segment")
@@ -107,6 +110,13 @@ DERIVED: tuple[Derived, ...] = (
             ("promoters_count", "BIGINT", "count(*) FILTER (WHERE s.score >= 9)"),
             ("detractors_count", "BIGINT", "count(*) FILTER (WHERE s.score <= 6)"),
         ),
+    ),
+    Derived(  # the few unresolved complaints (10M interactions: 11k), for the at-risk list
+        "open_complaints_daily", "interactions", "occurred_at",
+        keys=("client_id",),
+        measures=(("open_complaints_count", "BIGINT", "count(*)"),
+                  ("first_open_at", "TIMESTAMP", "min(s.occurred_at)")),
+        only="s.kind = 'complaint' AND NOT s.is_resolved",
     ),
     Derived(
         "unlisted_contacts", "interactions", None,
