@@ -31,7 +31,8 @@ from metrics.service import SERVICE_COLUMNS
 log = logging.getLogger(__name__)
 
 TABLE_NAMES = ("payments", "clients", "managers", "interactions", "nps_responses", "payments_daily",
-               "interactions_daily", "nps_daily", "open_complaints_daily")  # the last four: warehouse/derived.py
+               "interactions_daily", "nps_daily", "open_complaints_daily",
+               "first_payments")  # the last five: warehouse/derived.py
 GRAINS = ("month", "week")
 FILTER_KEYS = ("filter_start", "filter_end", "filter_grain", "filter_team", "filter_manager", "filter_segment")
 

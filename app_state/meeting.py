@@ -101,7 +101,7 @@ def load_week_kpis(filters: Filters, version: DataVersion, settings: Settings, w
     with scoped_tables(span, version) as (backend, tables):
         flows = backend.execute(meeting.client_flow_by_window(
             tables["payments"], tables["clients"], windows=[(w.start, w.end) for w in weeks],
-            churn_after_days=settings.churn_after_days))
+            churn_after_days=settings.churn_after_days, first_payments=tables["first_payments"]))
         flows = flows.set_index("w")[["new_clients_count", "churned_clients_count"]].to_dict("index")
         per_week = [
             backend.execute(_revenue_totals(tables, span, settings, by_period=True)),

@@ -315,7 +315,8 @@ def client_flow(payments: ir.Table, clients: ir.Table, *, start, end, churn_afte
     return flow.select("new_clients_count", "churned_clients_count")
 
 
-def client_flow_by_window(payments: ir.Table, clients: ir.Table, *, windows, churn_after_days: int = 90) -> ir.Table:
+def client_flow_by_window(payments: ir.Table, clients: ir.Table, *, windows, churn_after_days: int = 90,
+                          first_payments: ir.Table | None = None) -> ir.Table:
     """payments, clients → one row per window w (index into ``windows``, a list of (start, end)
     dates) with :func:`client_flow`'s counts for that window, all in one query.
 
@@ -326,6 +327,10 @@ def client_flow_by_window(payments: ir.Table, clients: ir.Table, *, windows, chu
     before end − days (an earlier L is outside; a later payment means not churned yet), so each
     window looks only at its own days of payments, one per-client pass for all windows (10M
     interactions, five weeks: 0.47 → 0.19 s; it was every client × every end).
+
+    ``first_payments`` (optional; warehouse/derived.py ``first_payments``: client_id,
+    first_paid_at per import) gives each client's first positive payment without reading every
+    payment (same result).
     """
     index = numbered(len(windows), "w")
     index = index.mutate(
@@ -333,7 +338,8 @@ def client_flow_by_window(payments: ir.Table, clients: ir.Table, *, windows, chu
         hi=ibis.cases(*((index.w == w, ts_literal(e)) for w, (_, e) in enumerate(windows))),
     )
     positive = payments.filter(payments.amount > 0)
-    first = positive.group_by("client_id").aggregate(first_paid_at=positive.paid_at.min())
+    firsts = positive if first_payments is None else first_payments.rename(paid_at="first_paid_at")
+    first = firsts.group_by("client_id").aggregate(first_paid_at=firsts.paid_at.min())
     new = first.join(index, [first.first_paid_at >= index.lo, first.first_paid_at < index.hi])
     new = new.group_by("w").aggregate(new_clients_count=new.count())
 

@@ -9,7 +9,7 @@ import ibis.expr.types as ir
 FACT_TABLES = ("payments", "interactions", "nps")
 # Derived daily tables (warehouse/derived.py) carry their client's scope as columns
 # (account_manager = clients.manager, segment), so they are filtered without a join.
-DAILY_TABLES = ("payments_daily", "interactions_daily", "nps_daily", "open_complaints_daily")
+DAILY_TABLES = ("payments_daily", "interactions_daily", "nps_daily", "open_complaints_daily", "first_payments")
 
 
 def apply_filters(
@@ -27,7 +27,8 @@ def apply_filters(
       in ``segments`` (a client without a listed manager drops out once a manager/team filter
       is on);
     - payments, interactions, nps: rows of the selected clients only;
-    - payments_daily, interactions_daily, nps_daily, open_complaints_daily: rows whose client scope columns
+    - payments_daily, interactions_daily, nps_daily, open_complaints_daily, first_payments: rows
+      whose client scope columns
       (account_manager, segment) pass the same tests — the same clients' rows, as a client
       unknown to ``clients`` has no scope and drops out once any filter is on.
     An empty selection means "all". Keys other than these pass through unchanged.

@@ -57,6 +57,14 @@ def _oracle(con) -> dict[str, dict]:
         if kind == "complaint" and resolved is False:
             complaints[(import_id, at.date(), *scope.get(client, (None, None)), client)].append(at)
     out["open_complaints_daily"] = {k: (len(v), min(v)) for k, v in complaints.items()}
+    # each client's first positive payment per import (not by day)
+    firsts: dict = {}
+    for import_id, at, client, amount in con.execute(
+            "SELECT import_id, paid_at, client_id, amount FROM payments").fetchall():
+        if amount > 0:
+            key = (import_id, *scope.get(client, (None, None)), client)
+            firsts[key] = min(firsts.get(key, at), at)
+    out["first_payments"] = {k: (v,) for k, v in firsts.items()}
     # per import and client without a listed manager (unknown, or listed without one): the
     # first and last day of its interactions
     days: dict = defaultdict(list)

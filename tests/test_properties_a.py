@@ -369,3 +369,10 @@ def test_client_flow_by_window_matches_oracle(duck, rows, recorded, days, first,
     got = [(int(r.new_clients_count), int(r.churned_clients_count)) for r in result.itertuples()]
     assert list(result.w) == list(range(count))
     assert got == expected
+    # with first payments given as warehouse/derived.py keeps them (here: each positive payment
+    # its own row, as if each came in an import of its own): the same counts
+    paid = _payments(rows)
+    firsts = paid.loc[paid.amount > 0, ["client_id", "paid_at"]].rename(columns={"paid_at": "first_paid_at"})
+    given = duck.execute(client_flow_by_window(duck.table(paid), duck.table(_clients(recorded)), windows=weeks,
+                                               churn_after_days=days, first_payments=duck.table(firsts)))
+    pd.testing.assert_frame_equal(given, result)

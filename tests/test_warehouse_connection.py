@@ -18,7 +18,7 @@ PAYMENTS_CSV = REPO / "tests" / "fixtures" / "canonical" / "payments.csv"
 TABLES = sorted(["clients", "imports", "interactions", "managers", "nps_responses", "audit_log", "payments",
                  "presets", "rejects", "user_prefs", "decisions",
                  # derived tables (warehouse/derived.py) and their definitions' version
-                 "derived_state", "interactions_daily", "nps_daily", "open_complaints_daily", "payments_daily",
+                 "derived_state", "first_payments", "interactions_daily", "nps_daily", "open_complaints_daily", "payments_daily",
                  "unlisted_contacts"])
 
 

@@ -24,7 +24,9 @@ every interaction against the client list. Not by day, because into a database w
 list every client is unlisted: by day (and manager) it was as long as the file (10M
 interactions: 4.4 s of the import), by client it is one row per client. ``open_complaints_daily`` keeps the unresolved complaints
 by day and client (count, earliest time): the at-risk list's open-complaint flag reads them
-instead of filtering every interaction by kind and resolution.
+instead of filtering every interaction by kind and resolution. ``first_payments`` keeps each
+client's first positive payment per import (not by day: one row per client), so the meeting's
+new clients of a week need not find every client's first payment among all payments.
 
 Identifiers come from this module only; the one value, the import id, is a bound parameter.
 """
@@ -34,8 +36,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Bumped whenever a definition below changes: opening an older database rebuilds them.
-DEFINITIONS_VERSION = 4  # 2: unlisted_contacts_daily; 3: unlisted_contacts (by client, not by day);
-# 4: open_complaints_daily
+DEFINITIONS_VERSION = 5  # 2: unlisted_contacts_daily; 3: unlisted_contacts (by client, not by day);
+# 4: open_complaints_daily; 5: first_payments
 RETIRED = ("unlisted_contacts_daily",)  # tables of earlier definitions, dropped when rebuilt
 
 SCOPE_COLUMNS = ("account_manager", "segment")
@@ -117,6 +119,12 @@ DERIVED: tuple[Derived, ...] = (
         measures=(("open_complaints_count", "BIGINT", "count(*)"),
                   ("first_open_at", "TIMESTAMP", "min(s.occurred_at)")),
         only="s.kind = 'complaint' AND NOT s.is_resolved",
+    ),
+    Derived(  # each client's first positive payment (per import): new clients in a window
+        "first_payments", "payments", None,
+        keys=("client_id",),
+        measures=(("first_paid_at", "TIMESTAMP", "min(s.paid_at)"),),
+        only="s.amount > 0",
     ),
     Derived(
         "unlisted_contacts", "interactions", None,
