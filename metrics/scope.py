@@ -7,9 +7,10 @@ from collections.abc import Iterable, Mapping
 import ibis.expr.types as ir
 
 FACT_TABLES = ("payments", "interactions", "nps")
-# Derived daily tables (warehouse/derived.py) carry their client's scope as columns
-# (account_manager = clients.manager, segment), so they are filtered without a join.
-DAILY_TABLES = ("payments_daily", "interactions_daily", "nps_daily", "open_complaints_daily", "first_payments")
+# Derived tables (warehouse/derived.py) carry their client's scope as columns
+# (account_manager = clients.manager, segment), so they are filtered without a join
+# (unlisted_contacts too, but it is read unscoped: it only narrows scoped raw rows).
+DERIVED_TABLES = ("payments_daily", "interactions_daily", "nps_daily", "open_complaints_daily", "first_payments")
 
 
 def apply_filters(
@@ -65,7 +66,7 @@ def apply_filters(
     for name in FACT_TABLES:
         if name in tables:
             out[name] = tables[name].semi_join(selected, "client_id")
-    for name in DAILY_TABLES:
+    for name in DERIVED_TABLES:
         if name in tables:
             out[name] = in_scope(tables[name], "account_manager")
     return out
