@@ -73,9 +73,10 @@ def client_manager(
 
     ``unlisted_contacts`` (optional; warehouse/derived.py ``unlisted_contacts``: client_id,
     first_day, last_day of the interactions of clients without a listed manager) only narrows
-    which raw interactions are counted — those of the clients whose days overlap the window — so the
-    busiest-manager fallback does not probe every interaction of the window against the client
-    list. The result is the same as without it (the counts still come from ``interactions``).
+    which raw interactions are counted — those of the clients whose days overlap the window —
+    so the busiest-manager fallback does not probe every interaction of the window against the
+    client list. The result is the same as without it (the counts still come from
+    ``interactions``).
 
     ``clients_unique``: ``clients`` holds at most one row per client_id (the warehouse's table:
     an import keys a client by its id), so its rows are the list as they are — no collapsing

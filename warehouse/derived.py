@@ -3,10 +3,10 @@
 Pages read these instead of scanning millions of raw rows for counts and sums (exact medians
 and distinct counts still come from the raw rows, filtered by the page's window first).
 
-Each derived table groups one fact table's rows by ``import_id``, the day (all but one), the
+Each derived table groups one fact table's rows by ``import_id``, the day (all but two), the
 client's scope (``account_manager`` = clients.manager and ``segment``, so team / manager /
-segment filters apply to it exactly as to the raw rows) and a few dimensions. Grouping by ``import_id`` makes
-upkeep exact and cheap:
+segment filters apply to it exactly as to the raw rows) and a few dimensions. Grouping by
+``import_id`` makes upkeep exact and cheap:
 
 - an import of a fact table adds the aggregates of the rows it inserted
   (:func:`add_import`, called inside the import's transaction);
@@ -16,17 +16,17 @@ upkeep exact and cheap:
 - a database made before a definition changed is rebuilt once when it is opened for writing
   (:func:`ensure`, via ``derived_state``).
 
-``unlisted_contacts`` is the one keyed by client and not by day: the first and last day of the
+Two are kept by client and not by day. ``unlisted_contacts``: the first and last day of the
 interactions of each client without a listed manager (unknown to ``clients`` or listed without
 one) — usually a handful — so the "busiest manager" fallback of a client's book
 (metrics.managers.client_manager) looks at those clients' raw rows only instead of probing
-every interaction against the client list. Not by day, because into a database without a client
-list every client is unlisted: by day (and manager) it was as long as the file (10M
-interactions: 4.4 s of the import), by client it is one row per client. ``open_complaints_daily`` keeps the unresolved complaints
-by day and client (count, earliest time): the at-risk list's open-complaint flag reads them
-instead of filtering every interaction by kind and resolution. ``first_payments`` keeps each
-client's first positive payment per import (not by day: one row per client), so the meeting's
-new clients of a week need not find every client's first payment among all payments.
+every interaction against the client list; not by day, because into a database without a
+client list every client is unlisted: by day (and manager) it was as long as the file (10M
+interactions: 4.4 s of the import). ``first_payments``: each client's first positive payment
+per import, so the meeting's new clients of a week need not find every client's first payment
+among all payments. ``open_complaints_daily`` keeps the unresolved complaints by day and client
+(count, earliest time): the at-risk list's open-complaint flag reads them instead of filtering
+every interaction by kind and resolution.
 
 Identifiers come from this module only; the one value, the import id, is a bound parameter.
 """
