@@ -30,9 +30,7 @@ from metrics.service import SERVICE_COLUMNS
 
 log = logging.getLogger(__name__)
 
-TABLE_NAMES = ("payments", "clients", "managers", "interactions", "nps_responses", "payments_daily",
-               "interactions_daily", "nps_daily", "open_complaints_daily",
-               "first_payments")  # the last five: warehouse/derived.py
+TABLE_NAMES = ("payments", "clients", "managers", "interactions", "nps_responses")  # + warehouse.derived.NAMES
 GRAINS = ("month", "week")
 FILTER_KEYS = ("filter_start", "filter_end", "filter_grain", "filter_team", "filter_manager", "filter_segment")
 
@@ -300,10 +298,12 @@ def _ibis_tables(cur, version: DataVersion) -> tuple:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _nullable_schemas(version: DataVersion, _cur) -> dict:
     """{table: its Ibis schema with every column nullable} of the versioned database."""
+    from warehouse import derived
+
     backend = ibis.duckdb.from_connection(_cur)
     return {name: ibis.schema({column: dtype.copy(nullable=True)
                                for column, dtype in backend.table(name).schema().items()})
-            for name in (*TABLE_NAMES, "unlisted_contacts")}
+            for name in (*TABLE_NAMES, *derived.NAMES)}
 
 
 @contextlib.contextmanager

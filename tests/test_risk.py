@@ -204,7 +204,7 @@ def test_open_complaints_from_the_derived_table_give_the_same_list(contacts, as_
 
     con = connection.connect(":memory:")
     for table, frame in (("clients", CLIENTS), ("payments", PAYMENTS), ("nps_responses", NPS)):
-        ingest.import_frame(con, table, frame.astype(object).where(frame.notna(), None), file_name=f"{table}.csv")
+        ingest.import_frame(con, table, frame, file_name=f"{table}.csv")  # frames already _nullable
     ingest.import_frame(con, "interactions", pd.DataFrame({
         "interaction_id": [f"I{i}" for i in range(len(contacts))],
         "occurred_at": [_COMPLAINT_TIMES[when] for _, when, _, _ in contacts],
