@@ -233,3 +233,78 @@ def test_encoding_check_block_by_block_agrees_with_python_decoding(pieces, block
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(readers, "BLOCK_BYTES", block)
         assert readers._encoding_of(io.BytesIO(data)) == expected
+
+
+def _both_ways(data: bytes, chunk_rows: int):
+    """iter_chunks of the data read whole (the import's Arrow path) and sampled (the csv
+    module's): each a list of (frame, attrs), or the UnreadableFile raised."""
+    out = []
+    for every in (True, False):
+        try:
+            out.append([(c, c.attrs) for c in iter_chunks(data, chunk_rows=chunk_rows, every_chunk=every)])
+        except UnreadableFile as error:
+            out.append((error.code, str(error), error.line))
+    return out
+
+
+def test_iter_chunks_whole_file_reads_arrow_parts_then_hands_a_misfit_part_to_the_csv_module(monkeypatch):
+    # cp1251, ';', a trailing ';' on every line, a blank line 4, a quoted ';' and a quoted newline
+    # (the record of lines 5–6); line 8 has one field too many
+    text = ('Дата;Клиент;Сумма;\r\n01.02.2024;"ООО ""Ромашка""; филиал";1 200,50;\r\n02.02.2024;ИП Ёлкин;5;\r\n'
+            '\r\n03.02.2024;"Нов\r\nый";7;\r\n04.02.2024;Б;8;\r\n05.02.2024;В;9;лишнее;\r\n06.02.2024;Г;10;\r\n')
+    starts = []
+    real = readers._records
+    monkeypatch.setattr(readers, "_records", lambda *a, **k: (starts.append(k.get("first_line", 1)), real(*a, **k))[1])
+    chunks = list(iter_chunks(text.encode("cp1251"), chunk_rows=2, every_chunk=True))
+    # the header read by the csv module (line 1); parts of 2 records: lines 2–3 and 5–7 by Arrow,
+    # then the part from line 8 (the misfit's) by the csv module, which goes on to the end
+    assert starts == [1, 8]
+    assert [c.index.tolist() for c in chunks] == [[2, 3], [5, 7], [9]]
+    assert chunks[0].attrs["headers"] == ["Дата", "Клиент", "Сумма"]
+    assert chunks[0].to_numpy().tolist() == [["01.02.2024", 'ООО "Ромашка"; филиал', "1 200,50"],
+                                             ["02.02.2024", "ИП Ёлкин", "5"]]
+    assert chunks[1]["Клиент"].tolist() == ["Нов\r\nый", "Б"]
+    assert [[(r.line, r.reason) for r in c.attrs["bad_rows"]] for c in chunks] == [
+        [], [], [(8, "expected 3 fields, found 5")]]
+    assert [str(c.dtypes.iloc[0]) for c in chunks] == ["str"] * 3
+    slow = list(iter_chunks(text.encode("cp1251"), chunk_rows=2))
+    for fast, csv_module in zip(chunks, slow, strict=True):
+        assert fast.equals(csv_module) and fast.attrs == csv_module.attrs
+
+
+_export_cell = st.lists(st.sampled_from([*'ab;,"\n Яё1', "\t", "\r\n"]), max_size=5).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(width=st.integers(min_value=1, max_value=4), data=st.data(),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1251"]), delimiter=st.sampled_from([",", ";", "\t"]),
+       newline=st.sampled_from(["\n", "\r\n"]), trailing=st.booleans(), chunk_rows=st.integers(1, 4))
+def test_iter_chunks_whole_file_equals_the_csv_module(width, data, encoding, delimiter, newline, trailing,
+                                                      chunk_rows):
+    # oracle: the csv module's reading (every_chunk=False) of the same bytes — frames, lines,
+    # misfits, or the same refusal; records of other widths, blank lines, quoted newlines,
+    # a trailing delimiter (an empty last header) with or without text after it
+    rows = data.draw(st.lists(st.lists(_export_cell, min_size=width, max_size=width), max_size=9))
+    for row in rows:  # now and then a record of another width
+        misfit = data.draw(st.sampled_from([0] * 6 + [-1, 1]))
+        if misfit < 0 and width > 1:
+            row.pop()
+        elif misfit > 0:
+            row.append("z")
+    header = [f"h{i}" for i in range(width)] + ([""] if trailing else [])
+    sink = io.StringIO()
+    writer = csv.writer(sink, delimiter=delimiter, lineterminator=newline)
+    writer.writerow(header)
+    for row in rows:
+        if data.draw(st.booleans()) and not data.draw(st.booleans()):
+            sink.write(newline)  # a blank line
+        writer.writerow(row + ([data.draw(st.sampled_from(["", "", "x"]))] if trailing else []))
+    fast, csv_module = _both_ways(sink.getvalue().encode(encoding.replace("-sig", "")) if encoding != "utf-8-sig"
+                                  else sink.getvalue().encode("utf-8-sig"), chunk_rows)
+    if isinstance(csv_module, tuple):
+        assert fast == csv_module
+        return
+    assert len(fast) == len(csv_module)
+    for (a, attrs_a), (b, attrs_b) in zip(fast, csv_module):
+        assert a.equals(b) and a.index.equals(b.index) and list(a.columns) == list(b.columns)
+        assert attrs_a == attrs_b

@@ -707,9 +707,10 @@ def _positions(octets: np.ndarray, byte: int) -> np.ndarray:
     return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
 
-def _record_ends(octets: np.ndarray, newlines: np.ndarray) -> np.ndarray | None:
+def _record_ends(octets: np.ndarray, newlines: np.ndarray, delimiter: int = 0x2C) -> np.ndarray | None:
     """The newlines that end a record (outside quoted spans), or None when the quotes are
-    irregular. Regular (RFC 4180) means: every span opens a field (after a comma, a newline,
+    irregular. Regular (RFC 4180) means: every span opens a field (after a delimiter — a comma
+    unless ``delimiter`` says another byte —, a newline,
     the start, or a doubled quote) and closes it (before a comma, a line end, the end, or a
     doubled quote), so quote parity tells fields and records apart exactly as the csv module
     would. Block by block: an export quoting every field has ~10 quotes per record, too many to
@@ -719,13 +720,15 @@ def _record_ends(octets: np.ndarray, newlines: np.ndarray) -> np.ndarray | None:
     blocks = range(0, len(octets), SCAN_BLOCK)
     counts = parallel.mapped(lambda i: int(np.count_nonzero(octets[i:i + SCAN_BLOCK] == 0x22)), blocks)
     starting = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64) % 2 if counts else []
-    found = parallel.mapped(lambda block: _block_record_ends(octets, newlines, *block), zip(blocks, starting))
+    found = parallel.mapped(lambda block: _block_record_ends(octets, newlines, *block, delimiter),
+                            zip(blocks, starting))
     if any(ends is None for ends in found) or sum(counts) % 2:
         return None
     return np.concatenate(found) if found else newlines
 
 
-def _block_record_ends(octets: np.ndarray, newlines: np.ndarray, i: int, parity: int) -> np.ndarray | None:
+def _block_record_ends(octets: np.ndarray, newlines: np.ndarray, i: int, parity: int,
+                       delimiter: int = 0x2C) -> np.ndarray | None:
     """The record-ending newlines of the block at ``i`` that starts ``parity`` quotes deep (see
     :func:`_record_ends`), or None when its quotes are irregular."""
     last = len(octets) - 1
@@ -733,26 +736,27 @@ def _block_record_ends(octets: np.ndarray, newlines: np.ndarray, i: int, parity:
     inside = newlines[np.searchsorted(newlines, i):np.searchsorted(newlines, i + SCAN_BLOCK)]
     opening, closing = quotes[parity::2], quotes[1 - parity::2]
     before, after = octets[np.maximum(opening - 1, 0)], octets[np.minimum(closing + 1, last)]
-    if not (((opening == 0) | (before == 0x2C) | (before == 0x0A) | (before == 0x22)).all()
-            and ((closing == last) | (after == 0x2C) | (after == 0x0D) | (after == 0x0A)
+    if not (((opening == 0) | (before == delimiter) | (before == 0x0A) | (before == 0x22)).all()
+            and ((closing == last) | (after == delimiter) | (after == 0x0D) | (after == 0x0A)
                  | (after == 0x22)).all()):
         return None
     return inside[(parity + np.searchsorted(quotes, inside)) % 2 == 0]
 
 
-def _scan_fast(body: bytes, fields: bool = True) -> _Scan | None:
+def _scan_fast(body: bytes, fields: bool = True, *, delimiter: str = ",", encoding: str = "utf-8") -> _Scan | None:
     """Bytes of a CSV without lone CRs → records, counted with numpy (the fast path); None when
     its quotes are irregular (then the csv module decides). ``fields=False`` skips counting each
     record's fields (the slow part) and takes every record as well-formed: for a reader that
     itself refuses a record of another width.
 
     A record ends at a newline outside quoted spans (blank lines are not records) and its fields
-    are its commas outside quoted spans + 1; the bytes compared are ASCII, which never occur
-    inside a multi-byte UTF-8 character.
+    are its delimiters outside quoted spans + 1; the bytes compared are ASCII, which never occur
+    inside a multi-byte UTF-8 character (nor stand for anything else in a single-byte encoding
+    such as cp1251: ``encoding`` decodes the header and misfits).
     """
     octets = np.frombuffer(body, dtype=np.uint8)
     newlines = _positions(octets, 0x0A)
-    ends = _record_ends(octets, newlines)
+    ends = _record_ends(octets, newlines, ord(delimiter))
     if ends is None:
         return None
     if len(octets) and (not len(ends) or ends[-1] != len(octets) - 1):
@@ -761,13 +765,13 @@ def _scan_fast(body: bytes, fields: bool = True) -> _Scan | None:
     stops = ends - (octets[np.maximum(ends - 1, 0)] == ord("\r")) * (ends > starts)  # drop \r of \r\n
     if not len(ends) or stops[0] == starts[0]:  # empty file or blank first line: no header
         return _Scan([], np.zeros(0, np.int64), [], np.zeros(0, bool), 0)
-    header = next(csv.reader([str(body[starts[0]:stops[0]], "utf-8")]))
+    header = next(csv.reader([str(body[starts[0]:stops[0]], encoding)], delimiter=delimiter))
     record = np.flatnonzero(stops > starts)[1:]  # non-blank records after the header
     lines = np.searchsorted(newlines, starts[record]) + 1  # file line where each record starts
     if not fields:
         return _Scan(header, lines.astype(np.int64), [], np.ones(len(record), dtype=bool), len(header),
                      starts[record].astype(np.int64))
-    commas, quotes = _positions(octets, 0x2C), _positions(octets, 0x22)
+    commas, quotes = _positions(octets, ord(delimiter)), _positions(octets, 0x22)
     opening, closing = quotes[0::2], quotes[1::2]  # regular: checked above
     widths = np.searchsorted(commas, stops) - np.searchsorted(commas, starts) + 1
     if len(opening):  # commas inside quoted spans do not separate fields
@@ -775,7 +779,7 @@ def _scan_fast(body: bytes, fields: bool = True) -> _Scan | None:
         widths -= np.bincount(np.searchsorted(ends, opening), weights=quoted_commas,
                               minlength=len(ends)).astype(np.int64)[:len(ends)]
     return _scan(header, lines, widths[record],
-                 lambda i: str(body[starts[record[i]]:stops[record[i]]], "utf-8"))
+                 lambda i: str(body[starts[record[i]]:stops[record[i]]], encoding))
 
 
 def _whole(body):
@@ -854,16 +858,16 @@ def _read_all_text(body: bytes, scan: _Scan, file_name: str, records: int, table
         raise _FileProblem(Reject(None, None, "not a readable CSV file", None), records, table) from None
 
 
-def _read_well_formed(body, width: int, skip_rows: int = 1) -> pa.Table | None:
-    """CSV bytes (after ``skip_rows`` header lines) whose records all have ``width`` fields →
-    text cells (Arrow's multi-threaded reader, every column a string, quoted newlines allowed);
-    None when Arrow cannot read it, a record of another width included."""
+def _read_well_formed(body, width: int, skip_rows: int = 1, delimiter: str = ",") -> pa.Table | None:
+    """CSV bytes (UTF-8; after ``skip_rows`` header lines) whose records all have ``width``
+    fields → text cells (Arrow's multi-threaded reader, every column a string, quoted newlines
+    allowed); None when Arrow cannot read it, a record of another width included."""
     # 8 MB blocks: enough of them for every core (64 MB made two of a 1M-row file's 72 MB)
     options = pa_csv.ReadOptions(column_names=[str(i) for i in range(width)], skip_rows=skip_rows,
                                  block_size=8 << 20)
     convert = pa_csv.ConvertOptions(column_types={str(i): pa.string() for i in range(width)},
                                     strings_can_be_null=False, quoted_strings_can_be_null=False)
-    parse = pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True)
+    parse = pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=True)
     try:
         return pa_csv.read_csv(pa.BufferReader(pa.py_buffer(body)), read_options=options, parse_options=parse,
                                convert_options=convert)
