@@ -117,3 +117,55 @@ def test_parse_datetime_matches_strftime_oracle(moment):
     cells = pd.Series([moment.strftime("%d.%m.%Y %H:%M:%S"), moment.strftime("%Y-%m-%dT%H:%M:%S")])
     values, bad = parse_datetime(cells)
     assert values.tolist() == [moment, moment] and not bad.any()
+
+
+_padded_cell = st.builds(
+    "{:02d}.{:02d}.{:04d} {:02d}:{:02d}:{:02d}".format,
+    st.integers(0, 39), st.integers(0, 19), st.one_of(st.sampled_from([0, 1, 24, 1900, 2023, 2024, 9999]),
+                                                      st.integers(0, 9999)),
+    st.integers(0, 29), st.integers(0, 69), st.integers(0, 69))
+_date_cells = st.lists(st.one_of(_padded_cell, _padded_cell.map(lambda c: f" {c[1:]}"),
+                                 st.text(alphabet="0129.: -", max_size=20)), max_size=30)
+
+
+def _python_padded(cell: str):
+    """Oracle of the padded fast path: the exact shape, then Python's own strptime (which
+    refuses 31.02, year 0000, hour 24, second 60) — else missing."""
+    import re
+
+    text = cell.strip()
+    if not re.fullmatch(r"\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2}", text):
+        return None
+    try:
+        return dt.datetime.strptime(text, "%d.%m.%Y %H:%M:%S")
+    except ValueError:
+        return None
+
+
+@settings(max_examples=200, deadline=None)
+@given(_date_cells)
+def test_padded_day_first_times_equal_python_strptime(cells):
+    from warehouse import parsing
+
+    got = parsing._padded_dmy_hms(parsing._text(pd.Series(cells, dtype="str")))
+    assert [None if pd.isna(v) else v for v in pd.Series(got).tolist()] == [_python_padded(c) for c in cells]
+
+
+@settings(max_examples=200, deadline=None)
+@given(_date_cells, st.sampled_from(["dmy", "mdy"]))
+def test_parse_datetime_same_with_and_without_the_padded_path(texts, order):
+    # the whole parser's values and bad cells are those of the formats and regex alone
+    import numpy as np
+
+    from warehouse import parsing
+
+    cells = pd.Series(texts, dtype="str")
+    fast = parse_datetime(cells, order=order)
+    padded = parsing._padded_dmy_hms
+    parsing._padded_dmy_hms = lambda text: np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
+    try:
+        slow = parse_datetime(cells, order=order)
+    finally:
+        parsing._padded_dmy_hms = padded
+    pd.testing.assert_series_equal(fast[0], slow[0])
+    pd.testing.assert_series_equal(fast[1], slow[1])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 PLACEHOLDERS = frozenset({"", "-", "—", "–", "не закрыта", "n/a", "#n/a", "null", "none", "нет данных"})
 _SPACES = "[\\s\u00a0\u202f\u2009]"
@@ -129,14 +131,43 @@ def _regex_datetime(text: pd.Series, order: str) -> pd.Series:
     return pd.to_datetime(parts.where(valid), errors="coerce").astype("datetime64[us]")
 
 
+_PADDED_DMY_HMS = r"^\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2}$"  # what Russian exports write: 05.03.2024 09:07:00
+_PADDED_FIELDS = ((6, 4), (3, 2), (0, 2), (11, 2), (14, 2), (17, 2))  # year, month, day, hour, minute, second
+
+
+def _padded_dmy_hms(text: pd.Series) -> np.ndarray:
+    """Trimmed cells → datetime64[us] of those written exactly DD.MM.YYYY HH:MM:SS with a real
+    day and time (year 0001–9999, hour < 24, minute and second < 60), NaT for every other cell.
+    Read off fixed positions with Arrow and numpy: the value ``%d.%m.%Y %H:%M:%S``, the first of
+    :func:`_fast_formats`, gives those cells (pandas's strptime: 1.6 s per 1M cells, this ~0.1 s);
+    any other cell is left to it and the rest of :func:`parse_datetime`."""
+    cells = pa.array(text.to_numpy(dtype=object), pa.string(), from_pandas=True)
+    shaped = pc.fill_null(pc.match_substring_regex(cells, _PADDED_DMY_HMS), False).to_numpy(zero_copy_only=False)
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
+    if not shaped.any():
+        return out
+    cells = cells.filter(pa.array(shaped))
+    year, month, day, hour, minute, second = (
+        pc.cast(pc.utf8_slice_codeunits(cells, start, start + width), pa.int32()).to_numpy()
+        for start, width in _PADDED_FIELDS)
+    first = (np.clip(year, 1, 9999) - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (np.clip(month, 1, 12) - 1)
+    days = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
+    real = ((year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= days)
+            & (hour < 24) & (minute < 60) & (second < 60))
+    stamps = (first.astype("datetime64[D]") + (day - 1)).astype("datetime64[us]") + (
+        (hour * 3600 + minute * 60 + second).astype(np.int64) * 1_000_000).astype("timedelta64[us]")
+    out[np.flatnonzero(shaped)[real]] = stamps[real]
+    return out
+
+
 def parse_datetime(values: pd.Series, *, order: str | None = None) -> tuple[pd.Series, pd.Series]:
     """Cells → (datetime64[us], bad). DD.MM.YYYY[ HH:MM[:SS]], ISO (a zone suffix is dropped: times
     stay as exported), DD/MM/YYYY or MM/DD/YYYY per ``order`` (None: :func:`settle_date_order` on
     this column; pin it when parsing a file in chunks). Impossible dates (31.02.2024) are bad."""
     text = _text(values)
     order = order or settle_date_order(values)[0]
-    stamps = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
-    todo = ~is_empty(values)
+    stamps = pd.Series(_padded_dmy_hms(text), index=values.index, dtype="datetime64[us]")
+    todo = ~is_empty(values) & stamps.isna()
     for fmt in _fast_formats(order):
         if not todo.any():
             break
