@@ -47,3 +47,54 @@ def test_started_runs_beside_the_caller_and_hands_back_its_result_or_error():
     assert running.result(timeout=5) == 5
     with pytest.raises(ZeroDivisionError):
         parallel.started(lambda: 1 / 0).result(timeout=5)
+
+
+def test_ahead_yields_in_order_and_takes_at_most_depth_items_ahead():
+    taken, release = [], threading.Event()
+
+    def items():
+        for x in range(6):
+            taken.append(x)
+            yield x
+
+    def slow_first(x):
+        if x == 0:
+            release.wait(5)  # the first result is late: the others must still come after it
+        return x * 10
+
+    results = parallel.ahead(slow_first, items(), depth=2)
+    release.set()
+    assert next(results) == 0
+    assert taken == [0, 1, 2]  # two in flight and the one whose result was due
+    assert list(results) == [10, 20, 30, 40, 50]
+
+
+def test_ahead_gives_the_results_before_an_error_of_the_items_then_raises_it():
+    def items():
+        yield 1
+        yield 2
+        raise ValueError("line 7: broken quote")
+
+    out = []
+    with pytest.raises(ValueError, match="line 7"):
+        for result in parallel.ahead(lambda x: x + 100, items(), depth=2):
+            out.append(result)
+    assert out == [101, 102]
+
+
+def test_ahead_raises_a_functions_error_when_its_result_is_due():
+    out = []
+    with pytest.raises(ZeroDivisionError):
+        for result in parallel.ahead(lambda x: 10 // x, [5, 2, 0, 1], depth=2):
+            out.append(result)
+    assert out == [2, 5]
+
+
+def test_ahead_closed_early_does_not_begin_the_rest(monkeypatch):
+    begun = []
+    results = parallel.ahead(lambda x: begun.append(x) or x, iter(range(100)), depth=2)
+    assert next(results) == 0
+    results.close()
+    assert len(begun) <= 3 and set(begun) <= {0, 1, 2}
+    monkeypatch.setattr(parallel, "workers", lambda: 1)  # one core: a plain map on the caller
+    assert list(parallel.ahead(lambda _: threading.get_ident(), [1, 2])) == [threading.get_ident()] * 2

@@ -290,11 +290,13 @@ def _mapped_chunks(source: Source, kind: str, chosen: Mapping, chunk_rows: int, 
         raw = readers.read_table(_data(source), file_name="")
         yield _as_chunk(chosen.table, mapping.apply_mapping(raw, chosen), raw.records_count)
         return
+    def mapped(frame: pd.DataFrame) -> ingest.Chunk:
+        raw = readers.RawTable.from_chunk(frame)
+        return _as_chunk(chosen.table, mapping.apply_mapping(raw, chosen), raw.records_count)
+
     with contextlib.closing(readers.iter_chunks(source, chunk_rows=chunk_rows, encoding=encoding,
                                                 every_chunk=True)) as chunks:
-        for frame in chunks:
-            raw = readers.RawTable.from_chunk(frame)
-            yield _as_chunk(chosen.table, mapping.apply_mapping(raw, chosen), raw.records_count)
+        yield from parallel.ahead(mapped, chunks)
 
 
 def _pinned(chosen: Mapping, plan: FilePlan) -> Mapping:

@@ -8,9 +8,10 @@ its cells, a page's independent loaders: ``app_state.concurrently`` / ``in_backg
 
 from __future__ import annotations
 
+import collections
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
@@ -50,3 +51,36 @@ def started(fn: Callable[..., R], *args, name: str = "import") -> Future[R]:
 
     threading.Thread(target=run, name=name, daemon=True).start()
     return future
+
+
+def ahead(fn: Callable[[T], R], items: Iterable[T], *, depth: int | None = None,
+          name: str = "import") -> Iterator[R]:
+    """fn(item) for each item, yielded in order, with up to ``depth`` (default: one per core)
+    computed ahead in threads while the caller works on what was yielded. Items are taken from
+    ``items`` in this thread. An error of ``items`` comes after the results of the items before
+    it, an error of fn when its result is due — where a plain loop would raise them. Closing the
+    generator early drops the items not yet begun and waits for those running."""
+    depth = workers() if depth is None else depth
+    if depth < 2:
+        yield from map(fn, items)
+        return
+    pending: collections.deque[Future[R]] = collections.deque()
+    items = iter(items)
+    with ThreadPoolExecutor(max_workers=depth, thread_name_prefix=name) as pool:
+        try:
+            while True:
+                try:
+                    item = next(items)
+                except StopIteration:
+                    break
+                except Exception:
+                    while pending:
+                        yield pending.popleft().result()
+                    raise
+                pending.append(pool.submit(fn, item))
+                if len(pending) > depth:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            pool.shutdown(cancel_futures=True)
