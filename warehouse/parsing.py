@@ -141,7 +141,7 @@ def _padded_dmy_hms(text: pd.Series) -> np.ndarray:
     Read off fixed positions with Arrow and numpy: the value ``%d.%m.%Y %H:%M:%S``, the first of
     :func:`_fast_formats`, gives those cells (pandas's strptime: 1.6 s per 1M cells, this ~0.1 s);
     any other cell is left to it and the rest of :func:`parse_datetime`."""
-    cells = pa.array(text.to_numpy(dtype=object), pa.string(), from_pandas=True)
+    cells = pa.array(text.array, from_pandas=True)  # Arrow-backed text: no copy
     shaped = pc.fill_null(pc.match_substring_regex(cells, _PADDED_DMY_HMS), False).to_numpy(zero_copy_only=False)
     out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
     if not shaped.any():
