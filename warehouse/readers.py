@@ -338,6 +338,7 @@ def _scanned(source: bytes | str | Path, encoding: str, delimiter: str, header: 
         scan = None
     if scan is None or scan.header != header:
         return None
+    ingest._release(data)  # the scan touched every page: back to the system until its part is read
     return _Scanned(body, skip, codec, scan.lines, scan.offsets)
 
 
