@@ -716,24 +716,29 @@ def _record_ends(octets: np.ndarray, newlines: np.ndarray, delimiter: int = 0x2C
     would. Block by block: an export quoting every field has ~10 quotes per record, too many to
     hold all their positions. The quotes of each block are counted first, which gives the
     parity each block starts with; then the blocks are read on every core (at 10M rows the
-    scan took 4.6 s on one)."""
+    scan took 4.6 s on one). A file without quotes ends a record at every newline (10M rows:
+    0.81 → 0.2 s)."""
     blocks = range(0, len(octets), SCAN_BLOCK)
     counts = parallel.mapped(lambda i: int(np.count_nonzero(octets[i:i + SCAN_BLOCK] == 0x22)), blocks)
-    starting = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64) % 2 if counts else []
+    if not any(counts):
+        return newlines
+    starting = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64) % 2
     found = parallel.mapped(lambda block: _block_record_ends(octets, newlines, *block, delimiter),
-                            zip(blocks, starting))
+                            zip(blocks, starting, counts))
     if any(ends is None for ends in found) or sum(counts) % 2:
         return None
     return np.concatenate(found) if found else newlines
 
 
-def _block_record_ends(octets: np.ndarray, newlines: np.ndarray, i: int, parity: int,
+def _block_record_ends(octets: np.ndarray, newlines: np.ndarray, i: int, parity: int, count: int,
                        delimiter: int = 0x2C) -> np.ndarray | None:
-    """The record-ending newlines of the block at ``i`` that starts ``parity`` quotes deep (see
-    :func:`_record_ends`), or None when its quotes are irregular."""
+    """The record-ending newlines of the block at ``i`` that starts ``parity`` quotes deep and
+    holds ``count`` quotes (see :func:`_record_ends`), or None when its quotes are irregular."""
     last = len(octets) - 1
-    quotes = np.flatnonzero(octets[i:i + SCAN_BLOCK] == 0x22) + i
     inside = newlines[np.searchsorted(newlines, i):np.searchsorted(newlines, i + SCAN_BLOCK)]
+    if not count:  # no quote here: every newline ends a record, or none does (inside a quoted span)
+        return inside if parity == 0 else inside[:0]
+    quotes = np.flatnonzero(octets[i:i + SCAN_BLOCK] == 0x22) + i
     opening, closing = quotes[parity::2], quotes[1 - parity::2]
     before, after = octets[np.maximum(opening - 1, 0)], octets[np.minimum(closing + 1, last)]
     if not (((opening == 0) | (before == delimiter) | (before == 0x0A) | (before == 0x22)).all()
@@ -759,6 +764,7 @@ def _scan_fast(body: bytes, fields: bool = True, *, delimiter: str = ",", encodi
     ends = _record_ends(octets, newlines, ord(delimiter))
     if ends is None:
         return None
+    every_newline = len(ends) == len(newlines)  # no quoted newline: record k starts on line k + 1
     if len(octets) and (not len(ends) or ends[-1] != len(octets) - 1):
         ends = np.append(ends, len(octets))  # last record without a newline
     starts = np.concatenate(([0], ends[:-1] + 1)).astype(np.int64)
@@ -767,10 +773,11 @@ def _scan_fast(body: bytes, fields: bool = True, *, delimiter: str = ",", encodi
         return _Scan([], np.zeros(0, np.int64), [], np.zeros(0, bool), 0)
     header = next(csv.reader([str(body[starts[0]:stops[0]], encoding)], delimiter=delimiter))
     record = np.flatnonzero(stops > starts)[1:]  # non-blank records after the header
-    lines = np.searchsorted(newlines, starts[record]) + 1  # file line where each record starts
+    # file line where each record starts
+    lines = record + 1 if every_newline else np.searchsorted(newlines, starts[record]) + 1
     if not fields:
-        return _Scan(header, lines.astype(np.int64), [], np.ones(len(record), dtype=bool), len(header),
-                     starts[record].astype(np.int64))
+        return _Scan(header, lines.astype(np.int64, copy=False), [], np.ones(len(record), dtype=bool), len(header),
+                     starts[record].astype(np.int64, copy=False))
     commas, quotes = _positions(octets, ord(delimiter)), _positions(octets, 0x22)
     opening, closing = quotes[0::2], quotes[1::2]  # regular: checked above
     widths = np.searchsorted(commas, stops) - np.searchsorted(commas, starts) + 1
