@@ -709,15 +709,14 @@ def _positions(octets: np.ndarray, byte: int) -> np.ndarray:
 
 def _record_ends(octets: np.ndarray, newlines: np.ndarray, delimiter: int = 0x2C) -> np.ndarray | None:
     """The newlines that end a record (outside quoted spans), or None when the quotes are
-    irregular. Regular (RFC 4180) means: every span opens a field (after a delimiter — a comma
-    unless ``delimiter`` says another byte —, a newline,
-    the start, or a doubled quote) and closes it (before a comma, a line end, the end, or a
-    doubled quote), so quote parity tells fields and records apart exactly as the csv module
-    would. Block by block: an export quoting every field has ~10 quotes per record, too many to
-    hold all their positions. The quotes of each block are counted first, which gives the
-    parity each block starts with; then the blocks are read on every core (at 10M rows the
-    scan took 4.6 s on one). A file without quotes ends a record at every newline (10M rows:
-    0.81 → 0.2 s)."""
+    irregular. Regular (RFC 4180) means: every span opens a field (after the delimiter — a comma
+    unless ``delimiter`` names another byte —, a newline, the start, or a doubled quote) and
+    closes it (before the delimiter, a line end, the end, or a doubled quote), so quote parity
+    tells fields and records apart exactly as the csv module would. Block by block: an export
+    quoting every field has ~10 quotes per record, too many to hold all their positions. The
+    quotes of each block are counted first, which gives the parity each block starts with; then
+    the blocks are read on every core (at 10M rows the scan took 4.6 s on one). A file without
+    quotes ends a record at every newline (10M rows: 0.81 → 0.2 s)."""
     blocks = range(0, len(octets), SCAN_BLOCK)
     counts = parallel.mapped(lambda i: int(np.count_nonzero(octets[i:i + SCAN_BLOCK] == 0x22)), blocks)
     if not any(counts):
@@ -776,8 +775,8 @@ def _scan_fast(body: bytes, fields: bool = True, *, delimiter: str = ",", encodi
     # file line where each record starts
     lines = record + 1 if every_newline else np.searchsorted(newlines, starts[record]) + 1
     if not fields:
-        return _Scan(header, lines.astype(np.int64, copy=False), [], np.ones(len(record), dtype=bool), len(header),
-                     starts[record].astype(np.int64, copy=False))
+        return _Scan(header, lines.astype(np.int64, copy=False), [], np.ones(len(record), dtype=bool),
+                     len(header), starts[record].astype(np.int64, copy=False))
     commas, quotes = _positions(octets, ord(delimiter)), _positions(octets, 0x22)
     opening, closing = quotes[0::2], quotes[1::2]  # regular: checked above
     widths = np.searchsorted(commas, stops) - np.searchsorted(commas, starts) + 1

@@ -150,7 +150,8 @@ def _padded_dmy_hms(text: pd.Series) -> np.ndarray:
     year, month, day, hour, minute, second = (
         pc.cast(pc.utf8_slice_codeunits(cells, start, start + width), pa.int32()).to_numpy()
         for start, width in _PADDED_FIELDS)
-    first = (np.clip(year, 1, 9999) - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (np.clip(month, 1, 12) - 1)
+    years = (np.clip(year, 1, 9999) - 1970).astype("datetime64[Y]")
+    first = years.astype("datetime64[M]") + (np.clip(month, 1, 12) - 1)  # the month's first day
     days = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
     real = ((year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= days)
             & (hour < 24) & (minute < 60) & (second < 60))
