@@ -76,3 +76,17 @@ def test_apply_filters_empty_selection_is_unchanged(duck):
     tables = duck.tables(managers=MANAGERS, clients=CLIENTS)
     out = apply_filters(tables)
     assert out == tables and out is not tables
+
+
+def test_every_derived_table_carrying_a_scope_is_filtered_by_it():
+    # warehouse.derived owns the derived tables; metrics.scope (which may not import it) names
+    # those it filters by their scope columns — all of them but the unscoped list of unlisted
+    # clients' contacts, which only narrows rows that are scoped already
+    from metrics import scope
+    from warehouse import derived
+
+    assert set(scope.DERIVED_TABLES) == set(derived.NAMES) - {"unlisted_contacts"}
+    # and each has the two columns apply_filters tests
+    for name in scope.DERIVED_TABLES:
+        create = derived.BY_NAME[name].create_sql()
+        assert "account_manager VARCHAR" in create and "segment VARCHAR" in create, name
