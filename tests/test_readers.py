@@ -296,11 +296,10 @@ def test_iter_chunks_whole_file_equals_the_csv_module(width, data, encoding, del
     writer = csv.writer(sink, delimiter=delimiter, lineterminator=newline)
     writer.writerow(header)
     for row in rows:
-        if data.draw(st.booleans()) and not data.draw(st.booleans()):
+        if data.draw(st.sampled_from([False, False, False, True])):
             sink.write(newline)  # a blank line
         writer.writerow(row + ([data.draw(st.sampled_from(["", "", "x"]))] if trailing else []))
-    fast, csv_module = _both_ways(sink.getvalue().encode(encoding.replace("-sig", "")) if encoding != "utf-8-sig"
-                                  else sink.getvalue().encode("utf-8-sig"), chunk_rows)
+    fast, csv_module = _both_ways(sink.getvalue().encode(encoding), chunk_rows)  # utf-8-sig: with a BOM
     if isinstance(csv_module, tuple):
         assert fast == csv_module
         return
