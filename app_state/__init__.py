@@ -288,10 +288,6 @@ def _ibis_tables(cur, version: DataVersion) -> tuple:
     backend = sqltemplates.Backend.from_connection(cur)
     tables = {name: ibis.table(schema, name=name) for name, schema in _nullable_schemas(version, cur).items()}
     tables["nps"] = tables.pop("nps_responses")
-    # tables["unlisted_contacts"]: which clients the book's busiest-manager fallback must look at
-    # (warehouse/derived.py; metrics.managers.client_manager). Unscoped on purpose —
-    # metrics.scope passes it through: it only narrows the scoped raw interactions, which give
-    # the counts.
     return backend, tables
 
 
@@ -338,7 +334,9 @@ def book_hints(tables: dict) -> dict:
     those calling it): the derived list of unlisted clients' contacts, and that ``clients``
     holds one row per client_id — an import keys a client by its id and counts a client
     already stored, or repeated in the file, as a duplicate (warehouse.ingest; scoping only
-    filters the rows). Same results, less work."""
+    filters the rows). Same results, less work. The unlisted contacts are read unscoped on
+    purpose (metrics.scope passes them through): they only narrow the scoped raw interactions,
+    which give the counts."""
     return {"unlisted_contacts": tables["unlisted_contacts"], "clients_unique": True}
 
 

@@ -22,9 +22,9 @@ def warehouse_tables(demo_db, tmp_path_factory):
     path = tmp_path_factory.mktemp("readers") / "demo.duckdb"  # the app may hold the session's file
     shutil.copy(demo_db["path"], path)
     con = ibis.duckdb.connect(str(path), read_only=True)
-    names = ("payments", "clients", "managers", "interactions", "nps_responses",
-             "payments_daily", "interactions_daily", "nps_daily", "open_complaints_daily", "first_payments")
-    tables = {name: con.table(name) for name in names}
+    from app_state import TABLE_NAMES  # the stored tables, and the derived ones the scope filters
+
+    tables = {name: con.table(name) for name in (*TABLE_NAMES, *scope.DERIVED_TABLES)}
     tables["nps"] = tables.pop("nps_responses")
     staff = con.execute(tables["managers"])
     clients = con.execute(tables["clients"])

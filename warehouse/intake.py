@@ -287,16 +287,16 @@ def _mapped_chunks(source: Source, kind: str, chosen: Mapping, chunk_rows: int, 
     """The file's records, chunk by chunk, mapped → ingest.Chunk. UnreadableFile may come from
     any chunk (a broken quote deep in the file)."""
     if kind != "csv":
-        raw = readers.read_table(_data(source), file_name="")
-        yield _as_chunk(chosen.table, mapping.apply_mapping(raw, chosen), raw.records_count)
+        yield _mapped_chunk(readers.read_table(_data(source), file_name=""), chosen)
         return
-    def mapped(frame: pd.DataFrame) -> ingest.Chunk:
-        raw = readers.RawTable.from_chunk(frame)
-        return _as_chunk(chosen.table, mapping.apply_mapping(raw, chosen), raw.records_count)
-
     with contextlib.closing(readers.iter_chunks(source, chunk_rows=chunk_rows, encoding=encoding,
                                                 every_chunk=True)) as chunks:
-        yield from parallel.ahead(mapped, chunks)
+        yield from parallel.ahead(lambda frame: _mapped_chunk(readers.RawTable.from_chunk(frame), chosen), chunks)
+
+
+def _mapped_chunk(raw: readers.RawTable, chosen: Mapping) -> ingest.Chunk:
+    """One chunk's records (or a whole sheet) mapped → ingest.Chunk."""
+    return _as_chunk(chosen.table, mapping.apply_mapping(raw, chosen), raw.records_count)
 
 
 def _pinned(chosen: Mapping, plan: FilePlan) -> Mapping:
