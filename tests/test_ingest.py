@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -460,6 +462,14 @@ def test_scan_records_fast_path_counts_like_the_csv_module(pieces, block):
         assert fast.structural == slow.structural
     assert fast.widest == slow.widest
     assert without_fields.lines.tolist() == slow.lines.tolist() and without_fields.header == slow.header
+    # each record starts at the first byte of its first line (the parts are cut there)
+    data = text.encode("utf-8")
+    line_starts = [0] + [i + 1 for i, byte in enumerate(data) if byte == 0x0A]
+    offsets = [] if without_fields.offsets is None else without_fields.offsets.tolist()  # None: no header
+    assert offsets == [line_starts[line - 1] for line in slow.lines]
+    if without_fields.offsets is not None:  # Arrow may cut at every newline only when no field holds one
+        fields = [field for row in csv.reader(io.StringIO(text, newline="")) for field in row]
+        assert without_fields.quoted_newlines == any("\n" in field for field in fields)
 
 
 def test_scan_records_takes_the_fast_path_for_a_quoted_export():

@@ -88,6 +88,29 @@ def test_import_file_cp1251_rows_stored_exactly(con):
     ]
 
 
+
+def test_import_file_checks_a_canonical_csv_as_utf8_once(con, tmp_path, monkeypatch):
+    """The plan reads the whole file as UTF-8; the canonical import then does not check it again."""
+    path = write(tmp_path, "p.csv", "payment_id,paid_at,client_id,amount,manager\n"
+                                    "P1,2024-01-05,C1,100,Анна\nP2,2024-01-06,C2,50.5,Борис\n")
+    checked = []
+    monkeypatch.setattr(ingest, "is_utf8", lambda body: checked.append(len(body)) or True)
+    result = import_file(con, path, file_name="p.csv")
+
+    assert (result.status, result.rows_inserted, checked) == ("committed", 2, [])
+    assert rows(con, "SELECT payment_id, manager FROM payments ORDER BY payment_id") == [("P1", "Анна"), ("P2", "Борис")]
+
+
+def test_import_file_canonical_columns_in_cp1251_are_read_as_cp1251(con, tmp_path):
+    """Canonical column names but cp1251 text: not the UTF-8 path — the names come out right."""
+    path = write(tmp_path, "p.csv", "payment_id,paid_at,client_id,amount,manager\n"
+                                    "P1,2024-01-05,C1,100,Анна\nP2,2024-01-06,C2,50.5,Борис\n", "cp1251")
+    result = import_file(con, path, file_name="p.csv")
+
+    assert (result.status, result.rows_inserted) == ("committed", 2)
+    assert rows(con, "SELECT payment_id, manager, amount FROM payments ORDER BY payment_id") == [
+        ("P1", "Анна", 100.0), ("P2", "Борис", 50.5)]
+
 def test_import_file_call_log_statuses_durations_and_client_by_direction(con):
     result = import_file(con, EXPORTS / "sipuni_calls.csv", file_name="calls.csv")
 

@@ -343,7 +343,8 @@ def import_file(con, source: Source, *, file_name: str, mapping_used: Mapping | 
     chosen = mapping_used or plan.mapping
     if chosen is None and plan.kind == "csv":  # canonical: the fast, tested path; it checks the hash after its scan
         return ingest.import_csv(con, source, file_name=file_name, table=plan.canonical,
-                                 imported_by=imported_by, accept_partial=accept_partial, sha256=digest)
+                                 imported_by=imported_by, accept_partial=accept_partial, sha256=digest,
+                                 utf8=plan.encoding == "utf-8")  # the plan read it whole as UTF-8
     sha256 = digest.result()
     ingest.check_not_imported(con, sha256, file_name, table)
     if chosen is None:

@@ -321,6 +321,7 @@ class _Scanned(NamedTuple):
     codec: str            # of the bytes: "utf-8" or "cp1251"
     lines: np.ndarray     # file line where each record after the header starts
     offsets: np.ndarray   # byte where each of them starts
+    quoted_newlines: bool  # may a record hold a newline in quotes (False: the scan found none)
 
 
 def _scanned(source: bytes | str | Path, encoding: str, delimiter: str, header: list[str]) -> _Scanned | None:
@@ -339,7 +340,7 @@ def _scanned(source: bytes | str | Path, encoding: str, delimiter: str, header: 
     if scan is None or scan.header != header:
         return None
     ingest._release(data)  # the scan touched every page: back to the system until its part is read
-    return _Scanned(body, skip, codec, scan.lines, scan.offsets)
+    return _Scanned(body, skip, codec, scan.lines, scan.offsets, scan.quoted_newlines)
 
 
 def _arrow_chunks(source: bytes | str | Path, scanned: _Scanned, attrs: dict, drop_trailing: bool,
@@ -356,7 +357,8 @@ def _arrow_chunks(source: bytes | str | Path, scanned: _Scanned, attrs: dict, dr
         stop = min(first + chunk_rows, total)
         end = scanned.offsets[stop] if stop < total else len(body)
         part = body[scanned.offsets[first]:end] if first < total else b""
-        cells = _arrow_cells(part, scanned.codec, delimiter, len(headers), stop - first, drop_trailing)
+        cells = _arrow_cells(part, scanned.codec, delimiter, len(headers), stop - first, drop_trailing,
+                             scanned.quoted_newlines)
         if first < total:  # the part is in Arrow's cells now: a mapped file's pages go back (see ingest._release)
             ingest._release(ingest._whole(body), scanned.skip + int(scanned.offsets[first]), scanned.skip + int(end))
         if cells is None:
@@ -371,7 +373,8 @@ def _arrow_chunks(source: bytes | str | Path, scanned: _Scanned, attrs: dict, dr
         yield frame
 
 
-def _arrow_cells(part, codec: str, delimiter: str, width: int, records: int, drop_trailing: bool) -> pa.Table | None:
+def _arrow_cells(part, codec: str, delimiter: str, width: int, records: int, drop_trailing: bool,
+                 quoted_newlines: bool = True) -> pa.Table | None:
     """One part's records (bytes in ``codec``) → their text cells, ``width`` columns as large
     strings; None when Arrow cannot read them so (see :func:`_arrow_chunks`)."""
     if not records:
@@ -381,7 +384,8 @@ def _arrow_cells(part, codec: str, delimiter: str, width: int, records: int, dro
             part = str(part, codec).encode("utf-8")
         except UnicodeDecodeError:
             return None
-    cells = ingest._read_well_formed(part, width + drop_trailing, skip_rows=0, delimiter=delimiter)
+    cells = ingest._read_well_formed(part, width + drop_trailing, skip_rows=0, delimiter=delimiter,
+                                     quoted_newlines=quoted_newlines)
     if cells is None or len(cells) != records:
         return None
     if drop_trailing:  # each record ends with an empty field: the csv module's _fit drops it
