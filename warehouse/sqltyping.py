@@ -50,9 +50,11 @@ _PARSE = {
     "TIMESTAMP": ("CASE WHEN regexp_full_match({t}, $timestamp) AND NOT starts_with({t}, '0000') "
                   "AND NOT (length({t}) > 10 AND substr({t}, 12, 2) = '24') "
                   "THEN try_cast({t} AS TIMESTAMP) END", BAD_TIMESTAMP),
-    # The pattern allows no inf or nan, but an overflow (1e400) casts to ±inf: refused.
-    "DOUBLE": ("CASE WHEN regexp_full_match({t}, $number) "
-               "THEN nullif(nullif(try_cast({t} AS DOUBLE), 'inf'::DOUBLE), '-inf'::DOUBLE) END", BAD_NUMBER),
+    # The pattern allows no inf or nan, but an overflow (1e400) casts to ±inf: refused. The
+    # cast of the CASE, not a CASE of casts: DuckDB then casts and compares whole vectors
+    # (2M cells: 0.11 → 0.07 s a column).
+    "DOUBLE": ("nullif(nullif(try_cast(CASE WHEN regexp_full_match({t}, $number) THEN {t} END AS DOUBLE), "
+               "'inf'::DOUBLE), '-inf'::DOUBLE)", BAD_NUMBER),
     "INTEGER": ("CASE WHEN regexp_full_match({t}, $integer) THEN try_cast({t} AS INTEGER) END", BAD_INTEGER),
     "BOOLEAN": ("CASE WHEN list_contains($true_words, lower({t})) THEN true "
                 "WHEN list_contains($false_words, lower({t})) THEN false END", BAD_BOOLEAN),
