@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import re
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -144,6 +145,46 @@ def test_import_csv_rows_without_id_dedupe_by_content(con):
         (dt.datetime(2024, 1, 6), "c1", 100.0, None, 64),
         (dt.datetime(2024, 1, 6), "c2", 100.0, None, 64),
     ]
+
+
+
+def test_a_database_that_stored_every_row_key_still_dedupes_after_the_change(tmp_path):
+    """Rows stored when row_key held the id too (NOT NULL): the database opens with row_key
+    allowed NULL, and a file overlapping them finds them by id and by hash alike."""
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    schema = ingest_schema_before_nullable_row_keys()
+    old.execute(schema)
+    row_key_nullable = ("SELECT is_nullable FROM information_schema.columns "
+                        "WHERE table_name = 'payments' AND column_name = 'row_key'")
+    assert old.execute(row_key_nullable).fetchall() == [("NO",)]
+    old.execute("INSERT INTO payments (payment_id, paid_at, client_id, amount, import_id, row_key) VALUES "
+                "('p1', '2024-01-05', 'c1', 100, 1, 'p1'), (NULL, '2024-01-06', 'c1', 50, 1, ?)",
+                [hashlib.sha256("\x1f".join(["", "2024-01-06 00:00:00.000000", "c1", "50", "", "", "", ""])
+                                .encode()).hexdigest()])
+    old.close()
+    con = connect(path)
+    try:
+        nullable = con.execute(row_key_nullable).fetchall()
+        result = import_csv(con, csv_bytes("payment_id,paid_at,client_id,amount", "p1,2024-01-05,c1,100",
+                                           ",2024-01-06,c1,50", "p2,2024-01-07,c2,70"), file_name="w.csv")
+        stored = table_rows(con, "payments", "payment_id, amount, row_key")
+    finally:
+        con.close()
+    assert nullable == [("YES",)]
+    assert counts(result) == ("committed", 3, 1, 2, 0)
+    assert [(p, a, k if k is None or len(k) < 64 else "hash") for p, a, k in stored] == [
+        ("p1", 100.0, "p1"), ("p2", 70.0, None), (None, 50.0, "hash")]
+
+
+def ingest_schema_before_nullable_row_keys() -> str:
+    """schema.sql as it was when every row_key was NOT NULL."""
+    from warehouse.connection import SCHEMA_SQL
+
+    schema = SCHEMA_SQL.read_text(encoding="utf-8")
+    return re.sub(r"row_key(\s+)VARCHAR[^\n]*", r"row_key\1VARCHAR NOT NULL", schema)
 
 
 def test_import_csv_bom_booleans_enums_and_timestamps_are_typed(con):
@@ -383,9 +424,9 @@ def test_import_frame_typed_frame_imports_and_remembers_its_hash(con):
 
     assert counts(result) == ("committed", 3, 3, 0, 0)
     assert table_rows(con, "clients", "client_id, client_name, signed_at, budget_amount, row_key") == [
-        ("c1", "Alfa", dt.datetime(2023, 1, 1), 1000.0, "c1"),
-        ("c2", "Beta", dt.datetime(2023, 6, 15), None, "c2"),
-        ("c3", None, None, 250.0, "c3"),
+        ("c1", "Alfa", dt.datetime(2023, 1, 1), 1000.0, None),  # keyed by the id: no row_key stored
+        ("c2", "Beta", dt.datetime(2023, 6, 15), None, None),
+        ("c3", None, None, 250.0, None),
     ]
     with pytest.raises(AlreadyImported):
         import_frame(con, "clients", frame, file_name="demo:clients", sha256="demo-clients-v1")

@@ -76,11 +76,23 @@ def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckd
         con.execute("SET enable_progress_bar = false")
         if not read_only:
             con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+            _row_keys_nullable(con)
             derived.ensure(con)
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _row_keys_nullable(con) -> None:
+    """A database made when every row stored a ``row_key`` (its id, or the hash of its values)
+    lets it be NULL, as schema.sql now declares it (a row with an id is keyed by its id alone:
+    warehouse.ingest). Only the tables still refusing NULL are altered: the statement is
+    written to the log each time it runs, even when it changes nothing."""
+    for (table,) in con.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = 'main' "
+            "AND column_name = 'row_key' AND is_nullable = 'NO'").fetchall():
+        con.execute(f'ALTER TABLE "{table}" ALTER COLUMN row_key DROP NOT NULL')  # a name from the catalog
 
 
 def data_version(con) -> int:

@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS clients (
     churned_at    TIMESTAMP,
     budget_amount DOUBLE,
     import_id     BIGINT,
-    row_key       VARCHAR NOT NULL
+    row_key       VARCHAR   -- NULL where the id column is the key (sha256 of the values otherwise)
 );
 
 CREATE TABLE IF NOT EXISTS managers (
@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS managers (
     left_at      TIMESTAMP,
     weekly_hours DOUBLE,
     import_id    BIGINT,
-    row_key      VARCHAR NOT NULL
+    row_key      VARCHAR   -- NULL where the id column is the key (sha256 of the values otherwise)
 );
 
 CREATE TABLE IF NOT EXISTS interactions (
@@ -79,7 +79,7 @@ CREATE TABLE IF NOT EXISTS interactions (
     is_missed          BOOLEAN,
     is_resolved        BOOLEAN,
     import_id          BIGINT,
-    row_key            VARCHAR NOT NULL
+    row_key            VARCHAR   -- NULL where the id column is the key (sha256 of the values otherwise)
 );
 
 CREATE TABLE IF NOT EXISTS payments (
@@ -92,7 +92,7 @@ CREATE TABLE IF NOT EXISTS payments (
     kind        VARCHAR,   -- new/renewal/upsell/cross_sell
     manager     VARCHAR,
     import_id   BIGINT,
-    row_key     VARCHAR NOT NULL
+    row_key     VARCHAR   -- NULL where the id column is the key (sha256 of the values otherwise)
 );
 
 CREATE TABLE IF NOT EXISTS nps_responses (
@@ -103,7 +103,7 @@ CREATE TABLE IF NOT EXISTS nps_responses (
     comment     VARCHAR,
     manager     VARCHAR,
     import_id   BIGINT,
-    row_key     VARCHAR NOT NULL
+    row_key     VARCHAR   -- NULL where the id column is the key (sha256 of the values otherwise)
 );
 -- Append-only audit log (warehouse/audit.py only ever INSERTs): sign-ins, sign-outs, uploads,
 -- undos, exports, backups, settings and user changes — who, from where, when, what.
