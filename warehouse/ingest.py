@@ -793,7 +793,8 @@ def _scan_fast(body: bytes, fields: bool = True, *, delimiter: str = ",", encodi
     starts = np.empty(len(ends), np.int64)
     starts[:1] = 0
     np.add(ends[:-1], 1, out=starts[1:])
-    before = np.maximum(ends - 1, 0, out=np.empty(len(ends), np.int64))
+    before = ends - 1
+    np.maximum(before, 0, out=before)
     returns = octets[before] == ord("\r")
     del before
     stops = ends - (returns & (ends > starts)) if returns.any() else ends  # drop \r of \r\n
