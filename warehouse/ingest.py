@@ -841,14 +841,17 @@ def _only_crlf(body) -> bool:
     return bool((returns < len(octets) - 1).all() and (octets[np.minimum(returns + 1, len(octets) - 1)] == 0x0A).all())
 
 
+def _scan_bytes(body, fields: bool = True, *, delimiter: str = ",", encoding: str = "utf-8") -> _Scan | None:
+    """:func:`_scan_fast` of a file without lone CRs; None when the numpy scan cannot tell its
+    records as the csv module would (a lone CR, irregular quotes)."""
+    return _scan_fast(body, fields, delimiter=delimiter, encoding=encoding) if _only_crlf(body) else None
+
+
 def _scan_records(body, fields: bool = True) -> _Scan:
     """CSV (UTF-8 bytes without BOM, or a view of them) → its records, counted apart from pandas
     (``fields``: see :func:`_scan_fast`; the csv module always counts them)."""
-    if _only_crlf(body):
-        scan = _scan_fast(body, fields)
-        if scan is not None:
-            return scan
-    return _scan_csv(str(body, "utf-8"))
+    scan = _scan_bytes(body, fields)
+    return scan if scan is not None else _scan_csv(str(body, "utf-8"))
 
 
 def header_problem(spec: TableSpec, header: list[str]) -> Reject | None:
@@ -995,8 +998,14 @@ def _parts(found: _CsvFile, chunk_rows: int):
     head = found.body[:found.offsets[0]]
     for first in range(0, total, chunk_rows):
         stop = min(first + chunk_rows, total)
-        end = found.offsets[stop] if stop < total else len(body)
-        yield first, stop, head, body[found.offsets[first]:end]
+        start, end = _span(body, found.offsets, first, stop)
+        yield first, stop, head, body[start:end]
+
+
+def _span(body, offsets: np.ndarray, first: int, stop: int) -> tuple[int, int]:
+    """The bytes of records first..stop−1 (``offsets``: where each record starts; the last one
+    ends with the body), as (start, end)."""
+    return int(offsets[first]), (int(offsets[stop]) if stop < len(offsets) else len(body))
 
 
 def _csv_chunks(con, found: _CsvFile, chunk_rows: int, file_name: str):

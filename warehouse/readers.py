@@ -333,8 +333,7 @@ def _scanned(source: bytes | str | Path, encoding: str, delimiter: str, header: 
     body = memoryview(data)[skip:]
     codec = _SCANNED_ENCODINGS[encoding]
     try:
-        scan = (ingest._scan_fast(body, fields=False, delimiter=delimiter, encoding=codec)
-                if ingest._only_crlf(body) else None)
+        scan = ingest._scan_bytes(body, fields=False, delimiter=delimiter, encoding=codec)
     except UnicodeDecodeError:  # a header the csv module read after skipping blank lines
         scan = None
     if scan is None or scan.header != header:
@@ -353,16 +352,15 @@ def _arrow_chunks(source: bytes | str | Path, scanned: _Scanned, attrs: dict, dr
     frames, misfits and errors are then the csv module's own, at the same lines."""
     headers, delimiter, body, lines = attrs["headers"], attrs["delimiter"], scanned.body, scanned.lines
     total = len(lines)
-    for first in range(0, total + 1, chunk_rows):
+    for first in range(0, total + 1, chunk_rows):  # an empty last chunk when the records fill the one before
         stop = min(first + chunk_rows, total)
-        end = scanned.offsets[stop] if stop < total else len(body)
-        part = body[scanned.offsets[first]:end] if first < total else b""
-        cells = _arrow_cells(part, scanned.codec, delimiter, len(headers), stop - first, drop_trailing,
+        start, end = ingest._span(body, scanned.offsets, first, stop) if first < total else (len(body),) * 2
+        cells = _arrow_cells(body[start:end], scanned.codec, delimiter, len(headers), stop - first, drop_trailing,
                              scanned.quoted_newlines)
         if first < total:  # the part is in Arrow's cells now: a mapped file's pages go back (see ingest._release)
-            ingest._release(ingest._whole(body), scanned.skip + int(scanned.offsets[first]), scanned.skip + int(end))
+            ingest._release(ingest._whole(body), scanned.skip + start, scanned.skip + end)
         if cells is None:
-            with _open_at(source, scanned.skip + int(scanned.offsets[first])) as stream:
+            with _open_at(source, scanned.skip + start) as stream:
                 text = io.TextIOWrapper(stream, encoding=scanned.codec, newline="")
                 yield from _chunked(_records(text, delimiter, first_line=int(lines[first])), attrs,
                                     drop_trailing, chunk_rows)
