@@ -28,6 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -61,9 +62,10 @@ def generate(n: int, seed: int) -> dict[str, Path]:
 def _in_child(fn, *args):
     """Run fn(*args) in a fresh process; return (seconds, peak_rss_mb, result, cpu_seconds) —
     the CPU of every thread of that process (DuckDB's, Arrow's) while fn ran."""
-    ctx = mp.get_context("spawn")
-    with ctx.Pool(1) as pool:
-        return pool.apply(_timed, (fn, *args))
+    # an executor, not a multiprocessing Pool: a Pool replaces a worker that dies (out of memory,
+    # or unable to start) with another, for ever; the executor raises BrokenProcessPool
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
+        return pool.submit(_timed, fn, *args).result()
 
 
 def _timed(fn, *args):
