@@ -21,7 +21,6 @@ import importlib
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 from bench import run
@@ -44,14 +43,10 @@ def _import_by_step(db: str, path: str) -> dict:
 
     def wrapped(fn, step):
         def timed(*args, **kwargs):
-            c0, t0 = time.process_time(), time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                total = spent[step]
-                total[0] += 1
-                total[1] += time.perf_counter() - t0
-                total[2] += time.process_time() - c0
+            result, seconds, cpu_seconds = run.clocked(fn, *args, **kwargs)
+            total = spent[step]
+            total[0], total[1], total[2] = total[0] + 1, total[1] + seconds, total[2] + cpu_seconds
+            return result
         return timed
 
     for module_name, name, step in STEPS:
